@@ -1,0 +1,90 @@
+# SPDX-License-Identifier: Apache-2.0
+#
+# rootlesskit (C implementation) - one plain Makefile.
+#
+#   make                 build rootlesskit into build/
+#   make check           unit + integration tests, plain and ASan+UBSan builds
+#   make run             the demo (README quick start)
+#   make install         PREFIX=/usr/local DESTDIR=
+#   make lint            clang-tidy and cppcheck
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DESTDIR ?=
+
+CC ?= cc
+BUILD ?= build
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 \
+	  -Wmissing-prototypes -Wstrict-prototypes -Wno-unused-parameter \
+	  -Wno-format-nonliteral -fno-strict-aliasing
+ifeq ($(findstring _FORTIFY_SOURCE,$(CFLAGS)),)
+ifeq ($(findstring -O0,$(CFLAGS)),)
+CPPFLAGS += -D_FORTIFY_SOURCE=2
+endif
+endif
+CPPFLAGS += -D_GNU_SOURCE
+LDLIBS += -ljansson
+
+LIB_SRCS := $(wildcard src/lib/*.c) $(wildcard src/net/*.c) \
+	    $(wildcard src/parent/*.c) $(wildcard src/child/*.c) src/cmd/opts.c
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+HDRS := $(wildcard src/*/*.h)
+
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+
+.PHONY: all check unit integration asan run install uninstall lint clean deps
+
+all: $(BUILD)/rootlesskit
+
+$(BUILD)/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/librk.a: $(LIB_OBJS)
+	$(AR) rcs $@ $^
+
+$(BUILD)/rootlesskit: $(BUILD)/src/cmd/rootlesskit.o $(BUILD)/librk.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/librk.a $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Isrc -o $@ $< $(BUILD)/librk.a $(LDLIBS) -lcmocka
+
+unit: $(UNIT_TESTS)
+	@fail=0; for t in $(UNIT_TESTS); do echo "# $$t"; $$t || fail=1; done; exit $$fail
+
+# Integration tests run as an unprivileged user; see tests/integration/run.
+integration: $(BUILD)/rootlesskit
+	RK_BIN=$(abspath $(BUILD)) tests/integration/run
+
+# make check: dependencies, then the plain build and an ASan+UBSan build
+# of the unit and integration tests.
+check:
+	tests/deps.sh check
+	$(MAKE) unit integration
+	$(MAKE) BUILD=build-asan \
+		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+		LDFLAGS="-fsanitize=address,undefined" unit integration
+	@echo "make check: all suites passed"
+
+run: $(BUILD)/rootlesskit
+	tests/deps.sh run
+	RK_BIN=$(abspath $(BUILD)) tests/demo.sh
+
+install: $(BUILD)/rootlesskit
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 0755 $(BUILD)/rootlesskit $(DESTDIR)$(BINDIR)/rootlesskit
+	install -m 0644 docs/rootlesskit.1 $(DESTDIR)$(MANDIR)/man1/rootlesskit.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/rootlesskit $(DESTDIR)$(MANDIR)/man1/rootlesskit.1
+
+lint:
+	clang-tidy --quiet $(LIB_SRCS) src/cmd/rootlesskit.c -- $(CPPFLAGS) -std=gnu11
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+		--suppress=missingIncludeSystem --inline-suppr src
+
+clean:
+	rm -rf build build-asan

@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * child.c - the child process
+ *
+ * Theory of operation: the parent clone()s the child straight into new user
+ * and mount namespaces (plus network, PID, UTS, IPC and cgroup namespaces
+ * as asked).  Unlike upstream there is no re-exec: a process that creates a
+ * user namespace holds every capability in it, and it becomes uid 0 as soon
+ * as the parent has written the maps.  The child then follows the
+ * handshake below, sets up mounts and the network, tells the parent it is
+ * ready, and runs the command, forwarding signals to it and, in reaper
+ * mode (--pidns), reaping every orphan of the PID namespace.
+ *
+ *   parent                              child
+ *   ParentHello                 ->
+ *                               <-      ChildHello
+ *   (newuidmap/newgidmap)
+ *   ParentInitIdmapCompleted    ->
+ *                                       mount /proc (--pidns)
+ *                               <-      ChildInitUserNSCompleted
+ *   (start slirp4netns/pasta)
+ *   ParentInitNetworkDriverCompleted ->
+ *   ParentInitPortDriverCompleted    ->
+ *                                       propagation, copy-up, sysfs, network
+ *                               <-      ChildInitCompleted
+ *   write $SD/child_pid                 start the command
+ *
+ * ChildInitCompleted is ours: upstream writes child_pid before the child
+ * has configured its network, so a script polling child_pid could race it.
+ */
+#include "child.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../lib/log.h"
+#include "../lib/msg.h"
+#include "../lib/proc.h"
+#include "../lib/sigfwd.h"
+#include "../lib/signame.h"
+#include "../lib/util.h"
+#include "mount.h"
+#include "netsetup.h"
+
+static int send_name(int fd, const char *name, struct rk_err *err)
+{
+	json_t *m = json_pack("{s:s}", "Name", name);
+	int r = rk_msg_send(fd, m, err);
+
+	json_decref(m);
+	return r;
+}
+
+static int wait_name(int fd, const char *name, struct rk_err *err)
+{
+	json_t *m = rk_msg_recv(fd, name, err);
+
+	if (!m)
+		return -1;
+	json_decref(m);
+	return 0;
+}
+
+/* recv_netcfg() - ParentInitNetworkDriverCompleted into @cfg */
+static int recv_netcfg(int fd, struct rk_netcfg *cfg, struct rk_err *err)
+{
+	json_t *m = rk_msg_recv(fd, "ParentInitNetworkDriverCompleted", err);
+	const char *dev = "", *ip = "", *gw = "", *dns = "";
+	int cfgif = 0;
+	json_error_t jerr;
+
+	if (!m)
+		return -1;
+	memset(cfg, 0, sizeof(*cfg));
+	if (json_unpack_ex(m, &jerr, 0, "{s?s, s?s, s?i, s?s, s?s, s?i, s?b}",
+			   "Dev", &dev, "IP", &ip, "Netmask", &cfg->prefix,
+			   "Gateway", &gw, "DNS0", &dns, "MTU", &cfg->mtu,
+			   "ConfiguresInterface", &cfgif) < 0) {
+		json_decref(m);
+		return rk_err_set(err, "bad ParentInitNetworkDriverCompleted: %s",
+				  jerr.text);
+	}
+	snprintf(cfg->dev, sizeof(cfg->dev), "%s", dev);
+	snprintf(cfg->ip, sizeof(cfg->ip), "%s", ip);
+	snprintf(cfg->gateway, sizeof(cfg->gateway), "%s", gw);
+	snprintf(cfg->dns, sizeof(cfg->dns), "%s", dns);
+	cfg->configures_iface = cfgif;
+	json_decref(m);
+	return 0;
+}
+
+/* setup() - everything between clone and the command; returns 0 or -1 */
+static int setup(struct rk_child_ctx *c, struct rk_err *err)
+{
+	struct rk_netcfg cfg;
+	bool etc_copied = false;
+
+	if (wait_name(c->rfd, "ParentHello", err) < 0 ||
+	    send_name(c->wfd, "ChildHello", err) < 0 ||
+	    wait_name(c->rfd, "ParentInitIdmapCompleted", err) < 0)
+		return -1;
+	/* we are uid 0 now; re-arm the parent-death signal as upstream does */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		return rk_err_errno(err, errno, "prctl(PR_SET_PDEATHSIG)");
+	if (c->o->pidns)
+		rk_mount_proc();
+	if (send_name(c->wfd, "ChildInitUserNSCompleted", err) < 0 ||
+	    recv_netcfg(c->rfd, &cfg, err) < 0 ||
+	    wait_name(c->rfd, "ParentInitPortDriverCompleted", err) < 0)
+		return -1;
+	close(c->rfd);
+	c->rfd = -1;
+	if (rk_set_propagation(c->o->propagation, err) < 0 ||
+	    rk_copy_up(c->o->copy_up.v, c->o->copy_up.n, &etc_copied, err) < 0)
+		return -1;
+	if (c->net != RK_NET_HOST && rk_mount_sysfs(err) < 0)
+		return -1;
+	if (rk_child_net_setup(c->net, &cfg, c->statedir, etc_copied, err) < 0)
+		return -1;
+	return send_name(c->wfd, "ChildInitCompleted", err);
+}
+
+/* argv_str() - "[a b c]" like Go's %v of a []string */
+static void argv_str(char *const *argv, char *buf, size_t cap)
+{
+	size_t len = 0;
+	int i;
+
+	len += (size_t)snprintf(buf, cap, "[");
+	for (i = 0; argv[i] && len < cap; i++)
+		len += (size_t)snprintf(buf + len, cap - len, "%s%s",
+					i ? " " : "", argv[i]);
+	if (len < cap)
+		snprintf(buf + len, cap - len, "]");
+}
+
+/* run_command() - start the command and wait for it, forwarding signals;
+ * returns 0 when it exited 0, else -1 with @err set and err->exit_code
+ * carrying its status */
+static int run_command(struct rk_child_ctx *c, struct rk_err *err)
+{
+	struct rk_spawn sp = {
+		.argv = c->o->target, .stdout_fd = -1, .stderr_fd = -1,
+		.keep_fds = c->listen_fds, .setsid = c->reaper,
+		.set_listen_pid = c->fix_listen_pid,
+	};
+	char cmd[1024], st[64];
+	int sfd, status = 0;
+	pid_t pid;
+
+	argv_str(c->o->target, cmd, sizeof(cmd));
+	sfd = rk_sigfwd_open(true);
+	if (sfd < 0)
+		return rk_err_errno(err, errno, "signalfd");
+	unsetenv("_ROOTLESSKIT_PIPEFD_UNDOCUMENTED");
+	pid = rk_spawn(&sp, err);
+	close(c->wfd);
+	c->wfd = -1;
+	if (pid < 0) {
+		close(sfd);
+		return rk_err_wrap(err, "command %s exited", cmd);
+	}
+	for (;;) {
+		struct pollfd p = { .fd = sfd, .events = POLLIN };
+		int sig;
+
+		if (poll(&p, 1, -1) < 0 && errno != EINTR)
+			break;
+		while ((sig = rk_sigfwd_read(sfd)) > 0) {
+			pid_t w;
+			int ws;
+
+			if (sig != SIGCHLD) {
+				kill(pid, sig);
+				continue;
+			}
+			/* reaper: collect every zombie; else only ours */
+			while ((w = waitpid(c->reaper ? -1 : pid, &ws,
+					    WNOHANG)) > 0) {
+				if (w == pid) {
+					status = ws;
+					goto done;
+				}
+			}
+		}
+	}
+done:
+	close(sfd);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	rk_err_set(err, "command %s exited: %s", cmd,
+		   rk_wait_status_str(status, st, sizeof(st)));
+	err->exit_code = rk_wait_status_exit_code(status);
+	return -1;
+}
+
+/**
+ * rk_child_main() - body of the child process
+ * @c:		context inherited from the parent
+ *
+ * Return: the exit status for the child process: the command's status,
+ * 255 when it died by a signal, 1 on a set-up error
+ */
+int rk_child_main(struct rk_child_ctx *c)
+{
+	struct rk_err err = { 0 };
+
+	rk_log_init("child ", c->o->debug);
+	if (setup(c, &err) < 0 || run_command(c, &err) < 0) {
+		rk_log_fatal(err.msg);
+		return err.exit_code ? err.exit_code : 1;
+	}
+	return 0;
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * child.h - the child process: namespace root, runs the command
+ */
+#ifndef RK_CHILD_H
+#define RK_CHILD_H
+
+#include <stdbool.h>
+
+#include "../cmd/opts.h"
+#include "../net/net.h"
+
+struct rk_child_ctx {
+	struct rk_opts *o;
+	enum rk_net_kind net;
+	const char *statedir;
+	int rfd;		/* parent -> child messages */
+	int wfd;		/* child -> parent messages */
+	bool reaper;
+	int listen_fds;		/* socket-activation fds 3..3+n-1 to pass on */
+	bool fix_listen_pid;	/* LISTEN_PID was the parent's: set the command's */
+};
+
+/* rk_child_main() - runs in the cloned child; returns its exit status */
+int rk_child_main(struct rk_child_ctx *c);
+
+#endif

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * netsetup.h - network configuration inside the child's namespaces
+ */
+#ifndef RK_NETSETUP_H
+#define RK_NETSETUP_H
+
+#include <stdbool.h>
+
+#include "../lib/err.h"
+#include "../net/net.h"
+
+/* rk_link_up() - bring interface @dev up; returns 0 or -1 */
+int rk_link_up(const char *dev, struct rk_err *err);
+
+/* rk_child_net_setup() - loopback, interface address/MTU/route (unless the
+ * driver did it), $SD/hosts and $SD/resolv.conf bind-mounted onto /etc;
+ * returns 0 or -1 */
+int rk_child_net_setup(enum rk_net_kind kind, const struct rk_netcfg *cfg,
+		       const char *statedir, bool etc_copied,
+		       struct rk_err *err);
+
+#endif

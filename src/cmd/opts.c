@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * opts.c - rootlesskit flag table, parser and --help, see opts.h
+ */
+#include "opts.h"
+
+#include <ctype.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/util.h"
+
+enum opt_type { T_BOOL, T_STRING, T_INT, T_SLICE };
+
+struct opt_def {
+	const char *name;
+	const char *alias;	/* one-letter alias or NULL */
+	enum opt_type type;
+	size_t off;		/* offset in struct rk_opts */
+	const char *category;
+	const char *usage;
+	const char *def;	/* default as shown by --help, NULL: none */
+};
+
+#define O(f) offsetof(struct rk_opts, f)
+
+/* Categories are printed in this (alphabetical) order, like upstream. */
+static const char *const categories[] = {
+	"Misc", "Mount", "Network", "Network [lxc-user-nic]",
+	"Network [pasta]", "Network [slirp4netns]", "Network [vpnkit]",
+	"Port", "Process", "State", "SubID",
+};
+
+static const struct opt_def defs[] = {
+	{ "debug", NULL, T_BOOL, O(debug), "Misc", "debug mode", "false" },
+	{ "print-semver", NULL, T_STRING, O(print_semver), "Misc",
+	  "print a version component as a decimal integer [major, minor, patch]",
+	  NULL },
+	{ "help", "h", T_BOOL, O(help), "Misc", "show help", "false" },
+	{ "version", "v", T_BOOL, O(version), "Misc", "print the version",
+	  "false" },
+	{ "copy-up", NULL, T_SLICE, O(copy_up), "Mount",
+	  "mount a filesystem and copy-up the contents. e.g. \"--copy-up=/etc\" (typically required for non-host network)",
+	  NULL },
+	{ "copy-up-mode", NULL, T_STRING, O(copy_up_mode), "Mount",
+	  "copy-up mode [tmpfs+symlink]", "\"tmpfs+symlink\"" },
+	{ "propagation", NULL, T_STRING, O(propagation), "Mount",
+	  "mount propagation [rprivate, rslave]", "\"rprivate\"" },
+	{ "net", NULL, T_STRING, O(net), "Network",
+	  "network driver [host, none, pasta(experimental), slirp4netns]",
+	  "\"host\"" },
+	{ "mtu", NULL, T_INT, O(mtu), "Network",
+	  "MTU for non-host network (default: 65520 for pasta and slirp4netns, 1500 for others)",
+	  "0" },
+	{ "cidr", NULL, T_STRING, O(cidr), "Network",
+	  "CIDR for pasta and slirp4netns networks (default: 10.0.2.0/24)",
+	  NULL },
+	{ "ifname", NULL, T_STRING, O(ifname), "Network",
+	  "Network interface name (default: tap0 for pasta and slirp4netns)",
+	  NULL },
+	{ "disable-host-loopback", NULL, T_BOOL, O(disable_host_loopback),
+	  "Network", "prohibit connecting to 127.0.0.1:* on the host namespace",
+	  "false" },
+	{ "ipv6", NULL, T_BOOL, O(ipv6), "Network",
+	  "enable IPv6 routing. Unrelated to port forwarding. Only supported for pasta and slirp4netns. (experimental)",
+	  "false" },
+	{ "detach-netns", NULL, T_BOOL, O(detach_netns), "Network",
+	  "detach network namespaces (not supported yet by this implementation)",
+	  "false" },
+	{ "lxc-user-nic-binary", NULL, T_STRING, O(lxc_user_nic_binary),
+	  "Network [lxc-user-nic]",
+	  "path of lxc-user-nic binary for --net=lxc-user-nic (network driver not supported by this implementation)",
+	  NULL },
+	{ "lxc-user-nic-bridge", NULL, T_STRING, O(lxc_user_nic_bridge),
+	  "Network [lxc-user-nic]", "lxc-user-nic bridge name", "\"lxcbr0\"" },
+	{ "pasta-binary", NULL, T_STRING, O(pasta_binary), "Network [pasta]",
+	  "path of pasta binary for --net=pasta", "\"pasta\"" },
+	{ "slirp4netns-binary", NULL, T_STRING, O(slirp4netns_binary),
+	  "Network [slirp4netns]",
+	  "path of slirp4netns binary for --net=slirp4netns", "\"slirp4netns\"" },
+	{ "slirp4netns-sandbox", NULL, T_STRING, O(slirp4netns_sandbox),
+	  "Network [slirp4netns]",
+	  "enable slirp4netns sandbox (experimental) [auto, true, false] (the default is planned to be \"auto\" in future)",
+	  "\"false\"" },
+	{ "slirp4netns-seccomp", NULL, T_STRING, O(slirp4netns_seccomp),
+	  "Network [slirp4netns]",
+	  "enable slirp4netns seccomp (experimental) [auto, true, false] (the default is planned to be \"auto\" in future)",
+	  "\"false\"" },
+	{ "vpnkit-binary", NULL, T_STRING, O(vpnkit_binary), "Network [vpnkit]",
+	  "path of VPNKit binary for --net=vpnkit (network driver not supported by this implementation)",
+	  "\"vpnkit\"" },
+	{ "port-driver", NULL, T_STRING, O(port_driver), "Port",
+	  "port driver for non-host network. [none, implicit (for pasta), builtin, slirp4netns]",
+	  "\"none\"" },
+	{ "publish", "p", T_SLICE, O(publish), "Port",
+	  "publish ports. e.g. \"127.0.0.1:8080:80/tcp\"", NULL },
+	{ "source-ip-transparent", NULL, T_BOOL, O(source_ip_transparent),
+	  "Port",
+	  "Enable source IP transparency for the builtin port driver", "true" },
+	{ "pidns", NULL, T_BOOL, O(pidns), "Process", "create a PID namespace",
+	  "false" },
+	{ "cgroupns", NULL, T_BOOL, O(cgroupns), "Process",
+	  "create a cgroup namespace", "false" },
+	{ "utsns", NULL, T_BOOL, O(utsns), "Process", "create a UTS namespace",
+	  "false" },
+	{ "ipcns", NULL, T_BOOL, O(ipcns), "Process",
+	  "create an IPC namespace", "false" },
+	{ "reaper", NULL, T_STRING, O(reaper), "Process",
+	  "enable process reaper. Requires --pidns. [auto,true,false]",
+	  "\"auto\"" },
+	{ "evacuate-cgroup2", NULL, T_STRING, O(evacuate_cgroup2), "Process",
+	  "evacuate processes into the specified subgroup. Requires --pidns and --cgroupns",
+	  NULL },
+	{ "state-dir", NULL, T_STRING, O(state_dir), "State", "state directory",
+	  NULL },
+	{ "subid-source", NULL, T_STRING, O(subid_source), "SubID",
+	  "the source of the subids. \"dynamic\" executes /usr/bin/getsubids. \"static\" reads /etc/{subuid,subgid}. [auto,dynamic,static]",
+	  "\"auto\"" },
+};
+
+static void set_defaults(struct rk_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->net = "host";
+	o->pasta_binary = "pasta";
+	o->slirp4netns_binary = "slirp4netns";
+	o->slirp4netns_sandbox = "false";
+	o->slirp4netns_seccomp = "false";
+	o->vpnkit_binary = "vpnkit";
+	o->lxc_user_nic_binary = "";
+	o->lxc_user_nic_bridge = "lxcbr0";
+	o->port_driver = "none";
+	o->source_ip_transparent = true;
+	o->copy_up_mode = "tmpfs+symlink";
+	o->propagation = "rprivate";
+	o->reaper = "auto";
+	o->subid_source = "auto";
+	o->print_semver = "";
+	o->state_dir = "";
+	o->cidr = "";
+	o->ifname = "";
+	o->evacuate_cgroup2 = "";
+}
+
+/* strv_add_split() - append @val split on commas, each part trimmed, like
+ * urfave/cli's StringSliceFlag; returns 0 or -1 on ENOMEM */
+static int strv_add_split(struct rk_strv *sv, const char *val)
+{
+	const char *p = val;
+
+	for (;;) {
+		const char *end = strchrnul(p, ',');
+		const char *b = p, *e = end;
+		char **nv;
+
+		while (b < e && isspace((unsigned char)*b))
+			b++;
+		while (e > b && isspace((unsigned char)e[-1]))
+			e--;
+		nv = realloc(sv->v, sizeof(char *) * (size_t)(sv->n + 2));
+		if (!nv)
+			return -1;
+		sv->v = nv;
+		sv->v[sv->n] = strndup(b, (size_t)(e - b));
+		if (!sv->v[sv->n])
+			return -1;
+		sv->v[++sv->n] = NULL;
+		if (!*end)
+			return 0;
+		p = end + 1;
+	}
+}
+
+static const struct opt_def *find_def(const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(defs); i++) {
+		if ((strlen(defs[i].name) == len &&
+		     !strncmp(defs[i].name, name, len)) ||
+		    (defs[i].alias && strlen(defs[i].alias) == len &&
+		     !strncmp(defs[i].alias, name, len)))
+			return &defs[i];
+	}
+	return NULL;
+}
+
+/**
+ * rk_opts_parse() - parse the rootlesskit command line
+ * @o:		result; string values point into @argv
+ * @argc:	argument count
+ * @argv:	arguments, argv[0] is the program
+ * @err:	error out
+ *
+ * Return: 0 on success, -1 with @err set.  Messages follow Go's flag
+ * package: "flag provided but not defined: -x", "flag needs an argument:
+ * -x", "invalid value "v" for flag -x: parse error".
+ */
+int rk_opts_parse(struct rk_opts *o, int argc, char **argv,
+		  struct rk_err *err)
+{
+	int i;
+
+	set_defaults(o);
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *name, *eq, *val = NULL;
+		const struct opt_def *d;
+		size_t nlen;
+		char *field;
+
+		if (!strcmp(a, "--")) {
+			i++;
+			break;
+		}
+		if (a[0] != '-' || a[1] == '\0')
+			break;	/* first positional word */
+		name = a + 1 + (a[1] == '-');
+		if (*name == '-' || *name == '=' || *name == '\0')
+			return rk_err_set(err, "bad flag syntax: %s", a);
+		eq = strchr(name, '=');
+		nlen = eq ? (size_t)(eq - name) : strlen(name);
+		d = find_def(name, nlen);
+		if (!d)
+			return rk_err_set(err,
+					  "flag provided but not defined: -%.*s",
+					  (int)nlen, name);
+		field = (char *)o + d->off;
+		if (d->type == T_BOOL) {
+			int b = 1;
+
+			if (eq && rk_parse_bool(eq + 1, &b) < 0)
+				return rk_err_set(err,
+						  "invalid boolean value \"%s\" for -%s: parse error",
+						  eq + 1, d->name);
+			*(bool *)field = b;
+			continue;
+		}
+		if (eq) {
+			val = eq + 1;
+		} else {
+			if (i + 1 >= argc)
+				return rk_err_set(err,
+						  "flag needs an argument: -%.*s",
+						  (int)nlen, name);
+			val = argv[++i];
+		}
+		switch (d->type) {
+		case T_STRING:
+			*(const char **)field = val;
+			break;
+		case T_INT:
+			if (rk_parse_int(val, (int *)field) < 0)
+				return rk_err_set(err,
+						  "invalid value \"%s\" for flag -%s: parse error",
+						  val, d->name);
+			break;
+		case T_SLICE:
+			if (strv_add_split((struct rk_strv *)field, val) < 0)
+				return rk_err_errno(err, ENOMEM, "parse -%s",
+						    d->name);
+			break;
+		case T_BOOL:
+			break;
+		}
+	}
+	o->target = argv + i;
+	o->ntarget = argc - i;
+	return 0;
+}
+
+static void strv_free(struct rk_strv *sv)
+{
+	int i;
+
+	for (i = 0; i < sv->n; i++)
+		free(sv->v[i]);
+	free(sv->v);
+	sv->v = NULL;
+	sv->n = 0;
+}
+
+void rk_opts_free(struct rk_opts *o)
+{
+	strv_free(&o->publish);
+	strv_free(&o->copy_up);
+}
+
+static void flag_label(const struct opt_def *d, char *buf, size_t len)
+{
+	const char *v = d->type == T_BOOL ? "" : " value";
+
+	if (d->alias)
+		snprintf(buf, len, "--%s%s, -%s%s", d->name, v, d->alias, v);
+	else
+		snprintf(buf, len, "--%s%s", d->name, v);
+}
+
+/**
+ * rk_opts_help() - print --help in upstream's layout
+ * @f:		stream (stdout for --help)
+ */
+void rk_opts_help(FILE *f)
+{
+	char label[128];
+	size_t c, i, w = 0;
+
+	for (i = 0; i < ARRAY_SIZE(defs); i++) {
+		flag_label(&defs[i], label, sizeof(label));
+		if (strlen(label) > w)
+			w = strlen(label);
+	}
+	fputs("NAME:\n"
+	      "   rootlesskit - Linux-native fakeroot using user namespaces\n\n"
+	      "USAGE:\n"
+	      "   rootlesskit [global options] [arguments...]\n\n"
+	      "VERSION:\n"
+	      "   " RK_VERSION "\n\n"
+	      "DESCRIPTION:\n"
+	      "   RootlessKit is a Linux-native implementation of \"fake root\" using user_namespaces(7).\n"
+	      "   \n"
+	      "   This is the C implementation; it is a drop-in replacement for upstream RootlessKit v3.0.1.\n"
+	      "   \n"
+	      "   Examples:\n"
+	      "     # spawn a shell with a new user namespace and a mount namespace\n"
+	      "     rootlesskit bash\n"
+	      "   \n"
+	      "     # make /etc writable\n"
+	      "     rootlesskit --copy-up=/etc bash\n"
+	      "   \n"
+	      "     # set mount propagation to rslave\n"
+	      "     rootlesskit --propagation=rslave bash\n"
+	      "   \n"
+	      "     # create a network namespace with slirp4netns, and expose 80/tcp on the namespace as 8080/tcp on the host\n"
+	      "     rootlesskit --copy-up=/etc --net=slirp4netns --disable-host-loopback --port-driver=builtin -p 127.0.0.1:8080:80/tcp bash\n"
+	      "   \n"
+	      "   Note: RootlessKit requires /etc/subuid and /etc/subgid to be configured by the real root user.\n"
+	      "   See https://rootlesscontaine.rs/getting-started/common/ .\n\n"
+	      "OPTIONS:\n", f);
+	for (c = 0; c < ARRAY_SIZE(categories); c++) {
+		fprintf(f, "  %s:\n", categories[c]);
+		for (i = 0; i < ARRAY_SIZE(defs); i++) {
+			const struct opt_def *d = &defs[i];
+
+			if (strcmp(d->category, categories[c]))
+				continue;
+			flag_label(d, label, sizeof(label));
+			fprintf(f, "    %-*s  %s", (int)w, label, d->usage);
+			if (d->def)
+				fprintf(f, " (default: %s)", d->def);
+			fputc('\n', f);
+		}
+		fputc('\n', f);
+	}
+}

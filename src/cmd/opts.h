@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * opts.h - the rootlesskit command line
+ *
+ * Theory of operation: one table (opts.c) lists every upstream v3.0.1 flag
+ * with its type, default, help category and text.  rk_opts_parse() walks
+ * argv the way urfave/cli does: "--x value", "--x=value", "-x", booleans
+ * with an optional "=true|false", comma-split repeatable flags, and options
+ * end at the first positional word or "--".  The same table prints --help.
+ */
+#ifndef RK_OPTS_H
+#define RK_OPTS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "../lib/err.h"
+
+#define RK_VERSION "3.0.1+dev"
+
+struct rk_strv {
+	char **v;
+	int n;
+};
+
+struct rk_opts {
+	bool debug, help, version;
+	const char *print_semver;
+	const char *state_dir;
+	const char *net;
+	int mtu;
+	const char *cidr, *ifname;
+	bool disable_host_loopback, ipv6, detach_netns;
+	const char *pasta_binary, *slirp4netns_binary;
+	const char *slirp4netns_sandbox, *slirp4netns_seccomp;
+	const char *vpnkit_binary, *lxc_user_nic_binary, *lxc_user_nic_bridge;
+	const char *port_driver;
+	struct rk_strv publish;
+	bool source_ip_transparent;
+	struct rk_strv copy_up;
+	const char *copy_up_mode, *propagation;
+	bool pidns, cgroupns, utsns, ipcns;
+	const char *reaper, *evacuate_cgroup2, *subid_source;
+	char **target;		/* NULL-terminated, points into argv */
+	int ntarget;
+};
+
+/* rk_opts_parse() - fill @o from argv; returns 0 or -1 with @err set
+ * (unknown flag, missing or bad value).  @o must be freed with
+ * rk_opts_free() in both cases. */
+int rk_opts_parse(struct rk_opts *o, int argc, char **argv,
+		  struct rk_err *err);
+
+void rk_opts_free(struct rk_opts *o);
+
+/* rk_opts_help() - print the categorised --help text */
+void rk_opts_help(FILE *f);
+
+#endif

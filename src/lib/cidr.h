@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * cidr.h - IPv4 network arithmetic for the network drivers: the default
+ * 10.0.2.0/24 gives the child 10.0.2.100, gateway .2 and DNS .3.
+ */
+#ifndef RK_CIDR_H
+#define RK_CIDR_H
+
+#include <netinet/in.h>
+#include <stdint.h>
+
+#include "err.h"
+
+struct rk_cidr {
+	uint32_t net;	/* network address, host byte order */
+	int prefix;	/* 0..32 */
+};
+
+/* rk_cidr_parse() - parse "a.b.c.d/n" with no host bits set; returns 0 or
+ * -1 with upstream's messages */
+int rk_cidr_parse(const char *s, struct rk_cidr *out, struct rk_err *err);
+
+/* rk_ip4_add() - @base + @n as a 32-bit integer; returns 0, or -1 with
+ * "<ip> + <n> overflows" */
+int rk_ip4_add(uint32_t base, uint32_t n, uint32_t *out, struct rk_err *err);
+
+/* rk_ip4_str() - dotted quad of a host-order address into @buf (>= 16) */
+const char *rk_ip4_str(uint32_t ip, char *buf);
+
+#endif

@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * util.c - EINTR-safe I/O and strict number parsing, see util.h
+ */
+#include "util.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/**
+ * rk_write_all() - write a whole buffer, retrying short writes and EINTR
+ * @fd:		destination
+ * @buf:	data
+ * @len:	length of @buf
+ *
+ * Return: 0 on success, -1 with errno set on error
+ */
+int rk_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/**
+ * rk_read_all() - read until @len bytes or EOF
+ * @fd:		source
+ * @buf:	destination
+ * @len:	wanted length
+ *
+ * Return: number of bytes read (less than @len only at EOF), -1 on error
+ */
+ssize_t rk_read_all(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = read(fd, p + got, len - got);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+/**
+ * rk_write_file() - replace a file's contents
+ * @path:	file to create or truncate
+ * @s:		contents
+ * @len:	length of @s
+ * @mode:	mode for a new file (fchmod'ed too, so umask does not apply)
+ *
+ * Return: 0 on success, -1 with errno set
+ */
+int rk_write_file(const char *path, const char *s, size_t len, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	int saved;
+
+	if (fd < 0)
+		return -1;
+	if (fchmod(fd, mode) < 0 || rk_write_all(fd, s, len) < 0) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return close(fd);
+}
+
+/**
+ * rk_read_file() - read a small file into a string
+ * @path:	file
+ * @buf:	destination, NUL-terminated on success
+ * @cap:	size of @buf
+ *
+ * Return: length read, -1 with errno set
+ */
+ssize_t rk_read_file(const char *path, char *buf, size_t cap)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+	int saved;
+
+	if (fd < 0)
+		return -1;
+	n = rk_read_all(fd, buf, cap - 1);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	return n;
+}
+
+/**
+ * rk_parse_int() - parse a decimal int like Go's strconv.Atoi
+ * @s:		text; an optional leading '+' or '-', then digits only
+ * @out:	result
+ *
+ * Return: 0 on success, -1 if @s is empty, has other characters or overflows
+ */
+int rk_parse_int(const char *s, int *out)
+{
+	long long v = 0;
+	int neg = 0;
+	const char *p = s;
+
+	if (*p == '+' || *p == '-')
+		neg = *p++ == '-';
+	if (!*p)
+		return -1;
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		v = v * 10 + (*p - '0');
+		if (v > (long long)INT_MAX + 1)
+			return -1;
+	}
+	if (neg)
+		v = -v;
+	if (v > INT_MAX || v < INT_MIN)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+/**
+ * rk_parse_bool() - parse a boolean the way Go's strconv.ParseBool does
+ * @s:		one of 1 t T TRUE true True 0 f F FALSE false False
+ * @out:	1 or 0
+ *
+ * Return: 0 on success, -1 on any other text
+ */
+int rk_parse_bool(const char *s, int *out)
+{
+	static const char *const yes[] = { "1", "t", "T", "TRUE", "true",
+					   "True" };
+	static const char *const no[] = { "0", "f", "F", "FALSE", "false",
+					  "False" };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(yes); i++) {
+		if (!strcmp(s, yes[i])) {
+			*out = 1;
+			return 0;
+		}
+		if (!strcmp(s, no[i])) {
+			*out = 0;
+			return 0;
+		}
+	}
+	return -1;
+}

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * net.c - network driver selection, validation and configuration, see net.h
+ */
+#include "net.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "../lib/cidr.h"
+#include "../lib/log.h"
+
+/* compute_cfg() - addresses from --cidr: child +100, gateway +2, DNS +3 */
+static int compute_cfg(struct rk_net *n, struct rk_err *err)
+{
+	struct rk_cidr c = { .net = 0x0a000200, .prefix = 24 };	/* 10.0.2.0/24 */
+	uint32_t ip, gw, dns;
+
+	if (*n->o->cidr && rk_cidr_parse(n->o->cidr, &c, err) < 0)
+		return -1;
+	if (rk_ip4_add(c.net, 100, &ip, err) < 0 ||
+	    rk_ip4_add(c.net, 2, &gw, err) < 0 ||
+	    rk_ip4_add(c.net, 3, &dns, err) < 0)
+		return -1;
+	rk_ip4_str(ip, n->cfg.ip);
+	rk_ip4_str(gw, n->cfg.gateway);
+	rk_ip4_str(dns, n->cfg.dns);
+	n->cfg.prefix = c.prefix;
+	n->cfg.mtu = n->o->mtu ? n->o->mtu : 65520;
+	snprintf(n->cfg.dev, sizeof(n->cfg.dev), "%s",
+		 *n->o->ifname ? n->o->ifname : "tap0");
+	return 0;
+}
+
+/* host_like_checks() - mtu/cidr/ifname make no sense without a driver */
+static int host_like_checks(const struct rk_opts *o, const char *name,
+			    struct rk_err *err)
+{
+	if (o->mtu)
+		rk_warn("unsupported mtu for --net=%s: %d", name, o->mtu);
+	if (*o->cidr)
+		return rk_err_set(err, "custom cidr is not supported for --net=%s",
+				  name);
+	if (*o->ifname)
+		return rk_err_set(err, "ifname cannot be specified for --net=%s",
+				  name);
+	return 0;
+}
+
+/**
+ * rk_net_prepare() - validate the network flags and probe the driver
+ * @n:		driver state to initialise
+ * @o:		options
+ * @err:	error out
+ *
+ * Return: 0, or -1 with @err set (upstream's messages, in upstream's order)
+ */
+int rk_net_prepare(struct rk_net *n, const struct rk_opts *o,
+		   struct rk_err *err)
+{
+	memset(n, 0, sizeof(*n));
+	n->o = o;
+	if (o->mtu < 0 || o->mtu > 65521)
+		return rk_err_set(err, "mtu must be <= 65521, got %d", o->mtu);
+	if (*o->cidr) {
+		struct rk_cidr c;
+
+		if (rk_cidr_parse(o->cidr, &c, err) < 0)
+			return -1;
+	}
+	if (strchr(o->ifname, '/'))
+		return rk_err_set(err, "ifname must not contain \"/\"");
+	if (strlen(o->ifname) >= IFNAMSIZ)
+		return rk_err_set(err, "ifname must be shorter than %d bytes: %s",
+				  IFNAMSIZ, o->ifname);
+	if (o->ipv6) {
+		rk_warn("ipv6 is experimental");
+		if (strcmp(o->net, "pasta") && strcmp(o->net, "slirp4netns"))
+			rk_warn("--ipv6 is discarded for --net=%s", o->net);
+	}
+	if (strcmp(o->net, "host") && !o->disable_host_loopback)
+		rk_warn("specifying --disable-host-loopback is highly recommended to prohibit connecting to 127.0.0.1:* on the host namespace (requires pasta, slirp4netns, or VPNKit)");
+	if (o->detach_netns)
+		return rk_err_set(err, "--detach-netns is not supported by this implementation yet");
+
+	if (!strcmp(o->net, "host")) {
+		n->kind = RK_NET_HOST;
+		return host_like_checks(o, "host", err);
+	}
+	if (!strcmp(o->net, "none")) {
+		n->kind = RK_NET_NONE;
+		if (host_like_checks(o, "none", err) < 0)
+			return -1;
+		if (strcmp(o->port_driver, "none") &&
+		    strcmp(o->port_driver, "builtin"))
+			return rk_err_set(err, "network \"none\" requires either port driver \"none\" or \"builtin\"");
+		return 0;
+	}
+	if (!strcmp(o->net, "slirp4netns")) {
+		n->kind = RK_NET_SLIRP4NETNS;
+		if (compute_cfg(n, err) < 0)
+			return -1;
+		return rk_slirp4netns_prepare(n, err);
+	}
+	if (!strcmp(o->net, "pasta")) {
+		n->kind = RK_NET_PASTA;
+		rk_warn("\"pasta\" network driver is experimental. Needs very recent version of pasta (see docs/network.md). Make sure to use pasta without AppArmor.");
+		if (compute_cfg(n, err) < 0)
+			return -1;
+		n->cfg.configures_iface = true;
+		if (strcmp(o->port_driver, "none") &&
+		    strcmp(o->port_driver, "implicit"))
+			return rk_err_set(err, "network \"pasta\" requires port driver \"none\" or \"implicit\"");
+		n->auto_ports = !strcmp(o->port_driver, "implicit");
+		return rk_pasta_prepare(n, err);
+	}
+	if (!strcmp(o->net, "vpnkit") || !strcmp(o->net, "lxc-user-nic") ||
+	    !strcmp(o->net, "gvisor-tap-vsock"))
+		return rk_err_set(err, "network driver \"%s\" is not supported by this implementation (supported: host, none, pasta, slirp4netns)",
+				  o->net);
+	return rk_err_set(err, "unknown network mode: %s", o->net);
+}
+
+/**
+ * rk_net_start() - bring up the driver for the child
+ * @n:		prepared driver
+ * @pid:	child PID (host PID namespace)
+ * @child_pidfd: pidfd of the child, watched while waiting
+ * @statedir:	state directory
+ * @err:	error out
+ *
+ * Return: 0, or -1 with @err set
+ */
+int rk_net_start(struct rk_net *n, pid_t pid, int child_pidfd,
+		 const char *statedir, struct rk_err *err)
+{
+	(void)statedir;
+	switch (n->kind) {
+	case RK_NET_SLIRP4NETNS:
+		return rk_slirp4netns_start(n, pid, child_pidfd, err);
+	case RK_NET_PASTA:
+		return rk_pasta_start(n, pid, err);
+	case RK_NET_HOST:
+	case RK_NET_NONE:
+		break;
+	}
+	return 0;
+}
+
+/**
+ * rk_net_stop() - kill and reap the helper, if any
+ * @n:		driver
+ */
+void rk_net_stop(struct rk_net *n)
+{
+	if (n->helper > 0) {
+		kill(n->helper, SIGKILL);
+		waitpid(n->helper, NULL, 0);
+		n->helper = 0;
+	}
+}

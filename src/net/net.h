@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * net.h - network drivers, parent side
+ *
+ * Theory of operation: rk_net_prepare() runs before anything is created: it
+ * validates the network flags with upstream's messages, finds and probes
+ * the helper binary, and computes the configuration the child will apply
+ * (struct rk_netcfg).  rk_net_start() runs once the child's user namespace
+ * is mapped: slirp4netns is started and waited for on its ready fd; pasta is
+ * run until it daemonises (it configures the interface itself).  Both waits
+ * also watch the child's pidfd, so a child that dies early never hangs the
+ * parent.  rk_net_stop() kills what was started.
+ *
+ *   host         no network namespace
+ *   none         network namespace with loopback only
+ *   slirp4netns  tap0 10.0.2.100/24, gateway .2 (host loopback), DNS .3
+ *   pasta        same addresses, configured by pasta (--config-net)
+ */
+#ifndef RK_NET_H
+#define RK_NET_H
+
+#include <limits.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "../cmd/opts.h"
+#include "../lib/err.h"
+
+enum rk_net_kind { RK_NET_HOST, RK_NET_NONE, RK_NET_SLIRP4NETNS, RK_NET_PASTA };
+
+/* What the child needs to configure its side (sent in
+ * ParentInitNetworkDriverCompleted). */
+struct rk_netcfg {
+	char dev[IFNAMSIZ];
+	char ip[INET_ADDRSTRLEN];
+	int prefix;
+	char gateway[INET_ADDRSTRLEN];
+	char dns[INET_ADDRSTRLEN];
+	int mtu;
+	bool configures_iface;	/* the driver configured dev itself (pasta) */
+};
+
+struct rk_net {
+	enum rk_net_kind kind;
+	const struct rk_opts *o;
+	struct rk_netcfg cfg;
+	char bin[PATH_MAX];	/* resolved helper binary */
+	bool sandbox, seccomp;	/* slirp4netns features to enable */
+	bool host_lo_to_ns_lo;	/* pasta supports --host-lo-to-ns-lo */
+	bool auto_ports;	/* pasta forwards ports (port driver implicit) */
+	char api_socket[PATH_MAX]; /* slirp4netns --api-socket, "" if none */
+	pid_t helper;		/* slirp4netns, or 0 */
+};
+
+/* rk_net_prepare() - validate flags, find and probe binaries, compute the
+ * child's configuration; returns 0 or -1 with @err set */
+int rk_net_prepare(struct rk_net *n, const struct rk_opts *o,
+		   struct rk_err *err);
+
+/* rk_net_start() - start the driver for child @pid (pidfd @child_pidfd);
+ * returns 0, or -1 with @err set; err->errnum is ECHILD when the child
+ * died meanwhile */
+int rk_net_start(struct rk_net *n, pid_t pid, int child_pidfd,
+		 const char *statedir, struct rk_err *err);
+
+/* rk_net_stop() - stop helpers started by rk_net_start() */
+void rk_net_stop(struct rk_net *n);
+
+/* Per-driver hooks, in slirp4netns.c and pasta.c */
+int rk_slirp4netns_prepare(struct rk_net *n, struct rk_err *err);
+int rk_slirp4netns_start(struct rk_net *n, pid_t pid, int child_pidfd,
+			 struct rk_err *err);
+int rk_pasta_prepare(struct rk_net *n, struct rk_err *err);
+int rk_pasta_start(struct rk_net *n, pid_t pid, struct rk_err *err);
+
+#endif

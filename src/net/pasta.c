@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * pasta.c - the pasta network driver (parent side)
+ *
+ * Theory of operation: pasta (Debian package "passt") joins the child's
+ * namespaces by PID, creates and configures the TAP device itself
+ * (--config-net) and forks into the background once the network is up, so
+ * running it to completion is the readiness signal.  It quits by itself
+ * when the namespace's process goes away, which is how it never outlives
+ * rootlesskit.  With the implicit port driver it forwards every port bound
+ * in the namespace (--tcp-ports=auto --udp-ports=auto).
+ */
+#include "net.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "../lib/log.h"
+#include "../lib/proc.h"
+#include "../lib/signame.h"
+
+/**
+ * rk_pasta_prepare() - find pasta and probe it
+ * @n:		driver
+ * @err:	error out
+ *
+ * Return: 0, or -1 with @err set
+ */
+int rk_pasta_prepare(struct rk_net *n, struct rk_err *err)
+{
+	char *ver[] = { n->bin, "--version", NULL };
+	char *lo[] = { n->bin, "--host-lo-to-ns-lo", "--version", NULL };
+	char out[4096], st[64];
+	int status;
+
+	if (rk_lookpath(n->o->pasta_binary, n->bin, sizeof(n->bin), err) < 0) {
+		if (!strcmp(n->o->pasta_binary, "pasta"))
+			rk_err_wrap(err, "--net=pasta needs pasta (install the Debian package \"passt\")");
+		return -1;
+	}
+	if (rk_run(ver, out, sizeof(out), &status, err) < 0 ||
+	    !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return rk_err_set(err, "command \"%s --version\" failed, make sure pasta is installed: \"%s\": %s",
+				  n->bin, out,
+				  rk_wait_status_str(status, st, sizeof(st)));
+	n->host_lo_to_ns_lo = rk_run(lo, out, sizeof(out), &status, err) == 0 &&
+			      WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	return 0;
+}
+
+/**
+ * rk_pasta_start() - run pasta until it has configured the namespace
+ * @n:		driver
+ * @pid:	child PID
+ * @err:	error out
+ *
+ * Return: 0, or -1 with "pasta failed with exit code <n>:\n<output>"
+ */
+int rk_pasta_start(struct rk_net *n, pid_t pid, struct rk_err *err)
+{
+	char ifname[64], mtu[32], addr[64], mask[32], gw[64], dns[64];
+	char pidstr[16], out[4096];
+	char *argv[24];
+	int argc = 0, status;
+
+	snprintf(ifname, sizeof(ifname), "--ns-ifname=%s", n->cfg.dev);
+	snprintf(mtu, sizeof(mtu), "--mtu=%d", n->cfg.mtu);
+	snprintf(addr, sizeof(addr), "--address=%s", n->cfg.ip);
+	snprintf(mask, sizeof(mask), "--netmask=%d", n->cfg.prefix);
+	snprintf(gw, sizeof(gw), "--gateway=%s", n->cfg.gateway);
+	snprintf(dns, sizeof(dns), "--dns-forward=%s", n->cfg.dns);
+	snprintf(pidstr, sizeof(pidstr), "%d", (int)pid);
+	argv[argc++] = n->bin;
+	argv[argc++] = "--stderr";
+	argv[argc++] = ifname;
+	argv[argc++] = mtu;
+	argv[argc++] = "--config-net";
+	argv[argc++] = addr;
+	argv[argc++] = mask;
+	argv[argc++] = gw;
+	argv[argc++] = dns;
+	if (n->o->disable_host_loopback)
+		argv[argc++] = "--no-map-gw";
+	if (!n->o->ipv6)
+		argv[argc++] = "--ipv4-only";
+	argv[argc++] = n->auto_ports ? "--tcp-ports=auto" : "--tcp-ports=none";
+	argv[argc++] = n->auto_ports ? "--udp-ports=auto" : "--udp-ports=none";
+	if (n->host_lo_to_ns_lo)
+		argv[argc++] = "--host-lo-to-ns-lo";
+	argv[argc++] = pidstr;
+	argv[argc] = NULL;
+
+	if (rk_run(argv, out, sizeof(out), &status, err) < 0)
+		return rk_err_wrap(err, "setting up network");
+	rk_debug("network/pasta: %s", out);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return rk_err_set(err, "setting up network: pasta failed with exit code %d:\n%s",
+				  WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+				  out);
+	return 0;
+}

@@ -1,0 +1,436 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * parent.c - the parent process
+ *
+ * Theory of operation: everything that can be checked is checked before
+ * anything is created, so a bad flag leaves no state directory behind.
+ * Then: state directory and locks; two close-on-exec pipes; clone() of the
+ * child into its new namespaces (see child.c for the handshake); uid/gid
+ * maps; network driver; child_pid; then an event loop that forwards
+ * signals to the child and ends when the child's pidfd says it exited.
+ * Every wait for the child (pipe reads, slirp4netns readiness) also sees
+ * the child's death: a read returns EOF because the child held the only
+ * write end, and the parent reports "child exited: <status>" instead of
+ * hanging as upstream can.  At the end: stop helpers, remove $SD.
+ */
+#include "parent.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../child/child.h"
+#include "../child/mount.h"
+#include "../lib/log.h"
+#include "../lib/msg.h"
+#include "../lib/proc.h"
+#include "../lib/sigfwd.h"
+#include "../lib/signame.h"
+#include "../lib/util.h"
+#include "../net/net.h"
+#include "idmap.h"
+#include "statedir.h"
+
+struct parent {
+	struct rk_opts *o;
+	struct rk_net net;
+	struct rk_statedir sd;
+	bool reaper;
+	pid_t child;
+	int child_pidfd;
+	int p2c, c2p;		/* our ends: write to child, read from child */
+	int sfd;		/* signalfd */
+};
+
+/* preflight() - upstream's warnings about the environment */
+static void preflight(void)
+{
+	char buf[64];
+	int v;
+
+	if (geteuid() == 0)
+		rk_warn("Running RootlessKit as the root user is unsupported.");
+	if (rk_read_file("/proc/sys/kernel/unprivileged_userns_clone", buf,
+			 sizeof(buf)) > 0 && atoi(buf) == 0)
+		rk_warn("/proc/sys/kernel/unprivileged_userns_clone needs to be set to 1.");
+	if (rk_read_file("/proc/sys/user/max_user_namespaces", buf,
+			 sizeof(buf)) > 0) {
+		v = atoi(buf);
+		if (v == 0)
+			rk_warn("/proc/sys/user/max_user_namespaces needs to be set to non-zero.");
+		else if (v < 1024)
+			rk_warn("/proc/sys/user/max_user_namespaces=%d may be low. Consider setting to >= 1024.",
+				v);
+	}
+}
+
+/* warn_propagation() - a non-private propagation needs a shared host "/" */
+static void warn_propagation(const char *p)
+{
+	cleanup_free char *buf = malloc(1 << 20);
+	char *line, *save = NULL;
+
+	if (!buf || strstr(p, "private") ||
+	    rk_read_file("/proc/self/mountinfo", buf, 1 << 20) < 0)
+		return;
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char mp[4096], *opt, *sep;
+		int i;
+
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1 ||
+		    strcmp(mp, "/"))
+			continue;
+		opt = line;
+		for (i = 0; i < 6 && opt; i++)
+			opt = strchr(opt + 1, ' ');
+		sep = opt ? strstr(opt, " - ") : NULL;
+		if (!opt || !sep)
+			return;
+		*sep = '\0';
+		if (!strstr(opt, "shared"))
+			rk_warn("The host root filesystem is mounted as \"%s\". Setting child propagation to \"%s\" is not supported.",
+				opt + 1, p);
+		return;
+	}
+}
+
+/**
+ * rk_parent_validate() - check options before creating anything
+ * @o:		options
+ * @err:	error out
+ *
+ * Return: 0, or -1 with @err set
+ */
+int rk_parent_validate(struct rk_opts *o, struct rk_err *err)
+{
+	int i;
+
+	if (*o->evacuate_cgroup2) {
+		if (!o->cgroupns)
+			return rk_err_set(err, "evacuate-cgroup2 requires --cgroupns");
+		if (!o->pidns)
+			return rk_err_set(err, "evacuate-cgroup2 requires --pidns");
+		return rk_err_set(err, "--evacuate-cgroup2 is not supported by this implementation yet");
+	}
+	if (strcmp(o->reaper, "auto") && strcmp(o->reaper, "true") &&
+	    strcmp(o->reaper, "false"))
+		return rk_err_set(err, "unknown reaper mode: %s", o->reaper);
+	if (!strcmp(o->reaper, "true") && !o->pidns)
+		return rk_err_set(err, "reaper requires --pidns");
+	if (strcmp(o->copy_up_mode, "tmpfs+symlink"))
+		return rk_err_set(err, "unknown copy-up mode: %s",
+				  o->copy_up_mode);
+	if (!rk_propagation_flags(o->propagation))
+		return rk_err_set(err, "unknown propagation: %s (expected private, rprivate, shared, rshared, slave or rslave)",
+				  o->propagation);
+	if (o->copy_up.n && strstr(o->propagation, "shared"))
+		return rk_err_set(err, "propagation %s does not support copy-up driver tmpfs+symlink",
+				  o->propagation);
+	for (i = 0; i < o->copy_up.n; i++) {
+		char d[4096];
+
+		snprintf(d, sizeof(d), "%s", o->copy_up.v[i]);
+		rk_clean_path(d);
+		if (d[0] != '/')
+			return rk_err_set(err, "copy-up directory must be absolute: %s",
+					  o->copy_up.v[i]);
+		if (!strcmp(d, "/tmp"))
+			return rk_err_set(err, "/tmp cannot be copied up");
+	}
+	if (strcmp(o->subid_source, "auto") &&
+	    strcmp(o->subid_source, "dynamic") &&
+	    strcmp(o->subid_source, "static"))
+		return rk_err_set(err, "unknown subid source \"%s\"",
+				  o->subid_source);
+	return 0;
+}
+
+/* validate_ports() - port-driver checks that depend on the network */
+static int validate_ports(const struct rk_opts *o, struct rk_err *err)
+{
+	const char *pd = o->port_driver;
+
+	if (!strcmp(pd, "none")) {
+		if (o->publish.n)
+			return rk_err_set(err, "port driver \"none\" does not support publishing ports");
+		return 0;
+	}
+	if (!strcmp(pd, "implicit")) {
+		if (strcmp(o->net, "pasta"))
+			return rk_err_set(err, "port driver requires pasta network");
+		if (o->publish.n)
+			rk_warn("--publish is ignored with --port-driver=implicit: pasta forwards every port bound in the namespace by itself");
+		return 0;
+	}
+	if (!strcmp(pd, "slirp4netns") || !strcmp(pd, "builtin") ||
+	    !strcmp(pd, "gvisor-tap-vsock")) {
+		if (!strcmp(pd, "slirp4netns") && strcmp(o->net, "slirp4netns"))
+			return rk_err_set(err, "port driver requires slirp4netns network");
+		if (!strcmp(o->net, "host"))
+			return rk_err_set(err, "port driver requires non-host network");
+		return rk_err_set(err, "port driver \"%s\" is not supported by this implementation yet",
+				  pd);
+	}
+	return rk_err_set(err, "unknown port driver: %s", pd);
+}
+
+static int send_msg(struct parent *p, json_t *m, struct rk_err *err)
+{
+	int r = rk_msg_send(p->p2c, m, err);
+
+	json_decref(m);
+	return r;
+}
+
+/* reap_child() - wait for the child; returns 0 if it exited 0, else -1
+ * with "child exited: <status>" and the exit code to propagate */
+static int reap_child(struct parent *p, struct rk_err *err)
+{
+	char st[64];
+	int status;
+
+	while (waitpid(p->child, &status, 0) < 0) {
+		if (errno != EINTR)
+			return rk_err_errno(err, errno, "wait for the child");
+	}
+	p->child = 0;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	rk_err_set(err, "child exited: %s",
+		   rk_wait_status_str(status, st, sizeof(st)));
+	err->exit_code = rk_wait_status_exit_code(status);
+	return -1;
+}
+
+/* child_failed() - the child died before finishing set-up */
+static int child_failed(struct parent *p, struct rk_err *err)
+{
+	if (reap_child(p, err) == 0)
+		return rk_err_set(err, "child exited before completing set-up");
+	return -1;
+}
+
+/* expect() - wait for message @name from the child */
+static int expect(struct parent *p, const char *name, struct rk_err *err)
+{
+	json_t *m = rk_msg_recv(p->c2p, name, err);
+
+	if (!m) {
+		if (strstr(err->msg, "got EOF") || err->errnum == EPIPE)
+			return child_failed(p, err);
+		return -1;
+	}
+	json_decref(m);
+	return 0;
+}
+
+/* start_child() - clone the child into its namespaces; returns 0 or -1 */
+static int start_child(struct parent *p, struct rk_err *err)
+{
+	unsigned long flags = CLONE_NEWUSER | CLONE_NEWNS | SIGCHLD;
+	int p2c[2], c2p[2], listen_fds = 0;
+	bool fix_listen_pid = false;
+	const char *lp = getenv("LISTEN_PID"), *lf = getenv("LISTEN_FDS");
+	char buf[32];
+	pid_t pid;
+
+	if (p->net.kind != RK_NET_HOST)
+		flags |= CLONE_NEWNET;
+	if (p->o->pidns)
+		flags |= CLONE_NEWPID;
+	if (p->o->utsns)
+		flags |= CLONE_NEWUTS;
+	if (p->o->ipcns)
+		flags |= CLONE_NEWIPC;
+	if (p->o->cgroupns)
+		flags |= CLONE_NEWCGROUP;
+	if (lp && lf && rk_parse_int(lp, &listen_fds) == 0 &&
+	    rk_parse_int(lf, &listen_fds) == 0 && listen_fds > 0) {
+		int lpid = 0;
+
+		rk_parse_int(lp, &lpid);
+		fix_listen_pid = lpid == getpid();
+	} else {
+		listen_fds = 0;
+	}
+
+	setenv("ROOTLESSKIT_STATE_DIR", p->sd.path, 1);
+	snprintf(buf, sizeof(buf), "%u", (unsigned)geteuid());
+	setenv("ROOTLESSKIT_PARENT_EUID", buf, 1);
+	snprintf(buf, sizeof(buf), "%u", (unsigned)getegid());
+	setenv("ROOTLESSKIT_PARENT_EGID", buf, 1);
+
+	if (pipe2(p2c, O_CLOEXEC) < 0)
+		return rk_err_errno(err, errno, "pipe");
+	if (pipe2(c2p, O_CLOEXEC) < 0) {
+		close(p2c[0]);
+		close(p2c[1]);
+		return rk_err_errno(err, errno, "pipe");
+	}
+	fflush(NULL);
+	pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
+	if (pid == 0) {
+		struct rk_child_ctx c = {
+			.o = p->o, .net = p->net.kind, .statedir = p->sd.path,
+			.rfd = p2c[0], .wfd = c2p[1], .reaper = p->reaper,
+			.listen_fds = listen_fds,
+			.fix_listen_pid = fix_listen_pid,
+		};
+
+		close(p2c[1]);
+		close(c2p[0]);
+		close(p->sd.dirfd);
+		close(p->sd.lockfd);
+		_exit(rk_child_main(&c));
+	}
+	close(p2c[0]);
+	close(c2p[1]);
+	p->p2c = p2c[1];
+	p->c2p = c2p[0];
+	if (pid < 0) {
+		int e = errno;
+		char ap[256];
+
+		if (e == EACCES &&
+		    rk_read_file("/proc/sys/kernel/apparmor_restrict_unprivileged_userns",
+				 ap, sizeof(ap)) > 0 && atoi(ap) == 1)
+			rk_warn("This error might have happened because /proc/sys/kernel/apparmor_restrict_unprivileged_userns is set to 1; allow user namespaces for rootlesskit with an AppArmor profile (\"userns,\").");
+		return rk_err_errno(err, e, "failed to start the child");
+	}
+	p->child = pid;
+	p->child_pidfd = rk_pidfd_open(pid);
+	if (p->child_pidfd < 0)
+		return rk_err_errno(err, errno, "pidfd_open");
+	return 0;
+}
+
+/* netcfg_msg() - ParentInitNetworkDriverCompleted */
+static json_t *netcfg_msg(const struct rk_netcfg *c)
+{
+	return json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:i, s:b}", "Name",
+			 "ParentInitNetworkDriverCompleted", "Dev", c->dev, "IP",
+			 c->ip, "Netmask", c->prefix, "Gateway", c->gateway,
+			 "DNS0", c->dns, "MTU", c->mtu, "ConfiguresInterface",
+			 c->configures_iface);
+}
+
+/* write_child_pid() - $SD/child_pid, 0444, no newline, atomically */
+static int write_child_pid(struct parent *p, struct rk_err *err)
+{
+	char tmp[4200], dst[4200], s[32];
+	int n = snprintf(s, sizeof(s), "%d", (int)p->child);
+
+	snprintf(tmp, sizeof(tmp), "%s/.child_pid.tmp", p->sd.path);
+	snprintf(dst, sizeof(dst), "%s/child_pid", p->sd.path);
+	if (rk_write_file(tmp, s, (size_t)n, 0444) < 0 || rename(tmp, dst) < 0)
+		return rk_err_errno(err, errno, "write %s", dst);
+	return 0;
+}
+
+/* run() - from the child's clone to its exit; returns 0 or -1 */
+static int run(struct parent *p, struct rk_err *err)
+{
+	if (start_child(p, err) < 0)
+		return -1;
+	if (send_msg(p, json_pack("{s:s}", "Name", "ParentHello"), err) < 0 ||
+	    expect(p, "ChildHello", err) < 0)
+		return -1;
+	if (rk_idmap_setup(p->child, p->o->subid_source, err) < 0)
+		return -1;
+	if (send_msg(p, json_pack("{s:s}", "Name", "ParentInitIdmapCompleted"),
+		     err) < 0 ||
+	    expect(p, "ChildInitUserNSCompleted", err) < 0)
+		return -1;
+
+	p->sfd = rk_sigfwd_open(false);
+	if (p->sfd < 0)
+		return rk_err_errno(err, errno, "signalfd");
+
+	if (rk_net_start(&p->net, p->child, p->child_pidfd, p->sd.path,
+			 err) < 0) {
+		if (err->errnum == ECHILD)
+			return child_failed(p, err);
+		return -1;
+	}
+	if (send_msg(p, netcfg_msg(&p->net.cfg), err) < 0 ||
+	    send_msg(p, json_pack("{s:s}", "Name",
+				  "ParentInitPortDriverCompleted"), err) < 0)
+		return -1;
+	close(p->p2c);
+	p->p2c = -1;
+	if (expect(p, "ChildInitCompleted", err) < 0)
+		return -1;
+	if (write_child_pid(p, err) < 0)
+		return -1;
+	rk_debug("child %d is ready", (int)p->child);
+
+	for (;;) {
+		struct pollfd pf[2] = {
+			{ .fd = p->sfd, .events = POLLIN },
+			{ .fd = p->child_pidfd, .events = POLLIN },
+		};
+		int sig;
+
+		if (poll(pf, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return rk_err_errno(err, errno, "poll");
+		}
+		while ((sig = rk_sigfwd_read(p->sfd)) > 0)
+			kill(p->child, sig);
+		if (pf[1].revents)
+			return reap_child(p, err);
+	}
+}
+
+/**
+ * rk_parent_main() - the whole life of rootlesskit in the parent
+ * @o:		options
+ * @err:	error out
+ *
+ * Return: 0 when the command exited 0, -1 with @err set otherwise
+ */
+int rk_parent_main(struct rk_opts *o, struct rk_err *err)
+{
+	struct parent p = { .o = o, .child_pidfd = -1, .p2c = -1, .c2p = -1,
+			    .sfd = -1 };
+	int r;
+
+	if (o->ntarget < 1)
+		return rk_err_set(err, "no command specified");
+	preflight();
+	if (rk_parent_validate(o, err) < 0 ||
+	    rk_net_prepare(&p.net, o, err) < 0 || validate_ports(o, err) < 0)
+		return -1;
+	warn_propagation(o->propagation);
+	p.reaper = !strcmp(o->reaper, "true") ||
+		   (!strcmp(o->reaper, "auto") && o->pidns);
+
+	if (rk_statedir_open(&p.sd, o->state_dir, err) < 0)
+		return -1;
+	r = run(&p, err);
+	if (r < 0 && p.child > 0) {
+		kill(p.child, SIGKILL);
+		waitpid(p.child, NULL, 0);
+	}
+	rk_net_stop(&p.net);
+	rk_statedir_remove(&p.sd);
+	if (p.child_pidfd >= 0)
+		close(p.child_pidfd);
+	if (p.p2c >= 0)
+		close(p.p2c);
+	if (p.c2p >= 0)
+		close(p.c2p);
+	if (p.sfd >= 0)
+		close(p.sfd);
+	return r;
+}
