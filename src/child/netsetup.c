@@ -21,8 +21,12 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 
 #include "../lib/log.h"
 #include "../lib/util.h"
@@ -98,6 +102,70 @@ static int configure_dev(const struct rk_netcfg *cfg, struct rk_err *err)
 	return 0;
 }
 
+/* is_configured() - @cfg->dev carries @cfg->ip and a default route exists */
+static bool is_configured(const struct rk_netcfg *cfg)
+{
+	cleanup_fd int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct ifreq ifr = { 0 };
+	char addr[INET_ADDRSTRLEN], routes[8192], *line, *save = NULL;
+
+	if (s < 0)
+		return false;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", cfg->dev);
+	if (ioctl(s, SIOCGIFADDR, &ifr) < 0)
+		return false;
+	inet_ntop(AF_INET, &((struct sockaddr_in *)&ifr.ifr_addr)->sin_addr,
+		  addr, sizeof(addr));
+	if (strcmp(addr, cfg->ip))
+		return false;
+	if (rk_read_file("/proc/net/route", routes, sizeof(routes)) < 0)
+		return false;
+	for (line = strtok_r(routes, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char dev[IFNAMSIZ + 1];
+		unsigned long dst;
+
+		if (sscanf(line, "%16s %lx", dev, &dst) == 2 &&
+		    !strcmp(dev, cfg->dev) && dst == 0)
+			return true;
+	}
+	return false;
+}
+
+/* wait_configured() - wait until the driver (pasta) has configured
+ * @cfg->dev, woken by netlink link/address/route notifications; returns 0,
+ * or -1 after 30 s */
+static int wait_configured(const struct rk_netcfg *cfg, struct rk_err *err)
+{
+	cleanup_fd int nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC |
+					       SOCK_NONBLOCK, NETLINK_ROUTE);
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK,
+				  .nl_groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR |
+					       RTMGRP_IPV4_ROUTE };
+	struct timespec start, now;
+	char buf[8192];
+
+	if (nl < 0 || bind(nl, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return rk_err_errno(err, errno, "netlink");
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (!is_configured(cfg)) {
+		struct pollfd p = { .fd = nl, .events = POLLIN };
+		long left;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = 30000 - ((now.tv_sec - start.tv_sec) * 1000 +
+				(now.tv_nsec - start.tv_nsec) / 1000000);
+		if (left <= 0)
+			return rk_err_set(err, "timed out waiting for the network driver to configure %s",
+					  cfg->dev);
+		if (poll(&p, 1, (int)left) < 0 && errno != EINTR)
+			return rk_err_errno(err, errno, "poll");
+		while (recv(nl, buf, sizeof(buf), 0) > 0)
+			;	/* drain; the state is re-read above */
+	}
+	return 0;
+}
+
 /* write_hosts() - host /etc/hosts plus this host name on loopback */
 static int write_hosts(const char *path, struct rk_err *err)
 {
@@ -160,8 +228,12 @@ int rk_child_net_setup(enum rk_net_kind kind, const struct rk_netcfg *cfg,
 	len = snprintf(line, sizeof(line), "nameserver %s\n", cfg->dns);
 	if (rk_write_file(resolv, line, (size_t)len, 0644) < 0)
 		return rk_err_errno(err, errno, "writing %s", resolv);
-	if (!cfg->configures_iface && configure_dev(cfg, err) < 0)
+	if (cfg->configures_iface) {
+		if (wait_configured(cfg, err) < 0)
+			return -1;
+	} else if (configure_dev(cfg, err) < 0) {
 		return rk_err_wrap(err, "configuring %s", cfg->dev);
+	}
 	if (etc_copied) {
 		if (replace_with_file("/etc/resolv.conf", err) < 0 ||
 		    replace_with_file("/etc/hosts", err) < 0)

@@ -113,6 +113,8 @@ static void exec_child(const struct rk_spawn *sp, const char *path,
 	}
 	if (sp->setsid)
 		setsid();
+	else if (sp->setpgid)
+		setpgid(0, 0);
 	if (sp->set_listen_pid) {
 		char buf[32];
 

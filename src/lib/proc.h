@@ -33,6 +33,9 @@ struct rk_spawn {
 				 * (socket activation); all others above the
 				 * mapped ones are closed */
 	bool setsid;		/* start a new session (reaper mode) */
+	bool setpgid;		/* own process group: a terminal's ^C goes to
+				 * rootlesskit, which forwards it, not to the
+				 * network helpers */
 	bool set_listen_pid;	/* LISTEN_PID=<own pid> (socket activation) */
 };
 

@@ -4,13 +4,16 @@
  */
 #include "net.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "../lib/cidr.h"
 #include "../lib/log.h"
+#include "../lib/signame.h"
 
 /* compute_cfg() - addresses from --cidr: child +100, gateway +2, DNS +3 */
 static int compute_cfg(struct rk_net *n, struct rk_err *err)
@@ -62,6 +65,7 @@ int rk_net_prepare(struct rk_net *n, const struct rk_opts *o,
 {
 	memset(n, 0, sizeof(*n));
 	n->o = o;
+	n->helper_out = -1;
 	if (o->mtu < 0 || o->mtu > 65521)
 		return rk_err_set(err, "mtu must be <= 65521, got %d", o->mtu);
 	if (*o->cidr) {
@@ -160,4 +164,40 @@ void rk_net_stop(struct rk_net *n)
 		waitpid(n->helper, NULL, 0);
 		n->helper = 0;
 	}
+	if (n->helper_out >= 0) {
+		close(n->helper_out);
+		n->helper_out = -1;
+	}
+}
+
+/**
+ * rk_net_helper_failed() - report a network helper that exited
+ * @n:		driver whose helper exited
+ * @name:	"slirp4netns" or "pasta"
+ * @err:	error out
+ *
+ * Return: -1 with @err set to "<name> failed (<status>): <its output>"
+ */
+int rk_net_helper_failed(struct rk_net *n, const char *name,
+			 struct rk_err *err)
+{
+	char out[2048] = "", st[64];
+	int status = 0;
+	ssize_t r;
+	size_t len;
+
+	while (waitpid(n->helper, &status, 0) < 0 && errno == EINTR)
+		;
+	n->helper = 0;
+	if (n->helper_out >= 0) {
+		r = pread(n->helper_out, out, sizeof(out) - 1, 0);
+		len = r > 0 ? (size_t)r : 0;
+		while (len && (out[len - 1] == '\n' || out[len - 1] == ' '))
+			len--;
+		out[len] = '\0';
+	}
+	return rk_err_set(err, "setting up network: %s %s (%s): %s", name,
+			  WIFSIGNALED(status) ? "killed by signal" : "failed",
+			  rk_wait_status_str(status, st, sizeof(st)),
+			  *out ? out : "(no output; try --debug)");
 }

@@ -6,10 +6,11 @@
  * validates the network flags with upstream's messages, finds and probes
  * the helper binary, and computes the configuration the child will apply
  * (struct rk_netcfg).  rk_net_start() runs once the child's user namespace
- * is mapped: slirp4netns is started and waited for on its ready fd; pasta is
- * run until it daemonises (it configures the interface itself).  Both waits
- * also watch the child's pidfd, so a child that dies early never hangs the
- * parent.  rk_net_stop() kills what was started.
+ * is mapped: slirp4netns is started and waited for on its ready fd (the
+ * wait also watches the child's pidfd, so a child that dies early never
+ * hangs the parent); pasta is started in the foreground and configures the
+ * interface itself, which the child waits for.  Helpers run with
+ * PDEATHSIG=SIGKILL in their own process group; rk_net_stop() kills them.
  *
  *   host         no network namespace
  *   none         network namespace with loopback only
@@ -51,7 +52,8 @@ struct rk_net {
 	bool host_lo_to_ns_lo;	/* pasta supports --host-lo-to-ns-lo */
 	bool auto_ports;	/* pasta forwards ports (port driver implicit) */
 	char api_socket[PATH_MAX]; /* slirp4netns --api-socket, "" if none */
-	pid_t helper;		/* slirp4netns, or 0 */
+	pid_t helper;		/* slirp4netns or pasta, or 0 */
+	int helper_out;		/* memfd with the helper's output, or -1 */
 };
 
 /* rk_net_prepare() - validate flags, find and probe binaries, compute the
@@ -67,6 +69,11 @@ int rk_net_start(struct rk_net *n, pid_t pid, int child_pidfd,
 
 /* rk_net_stop() - stop helpers started by rk_net_start() */
 void rk_net_stop(struct rk_net *n);
+
+/* rk_net_helper_failed() - @n->helper exited: reap it and describe why
+ * with its output; returns -1 with @err set */
+int rk_net_helper_failed(struct rk_net *n, const char *name,
+			 struct rk_err *err);
 
 /* Per-driver hooks, in slirp4netns.c and pasta.c */
 int rk_slirp4netns_prepare(struct rk_net *n, struct rk_err *err);

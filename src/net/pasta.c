@@ -3,17 +3,23 @@
  * pasta.c - the pasta network driver (parent side)
  *
  * Theory of operation: pasta (Debian package "passt") joins the child's
- * namespaces by PID, creates and configures the TAP device itself
- * (--config-net) and forks into the background once the network is up, so
- * running it to completion is the readiness signal.  It quits by itself
- * when the namespace's process goes away, which is how it never outlives
- * rootlesskit.  With the implicit port driver it forwards every port bound
- * in the namespace (--tcp-ports=auto --udp-ports=auto).
+ * namespaces by PID and creates and configures the TAP device itself
+ * (--config-net).  Upstream lets it fork into the background, but the pasta
+ * in Debian 12 does not quit when the namespace's process dies, so a
+ * backgrounded pasta would outlive rootlesskit.  We run it in the
+ * foreground (--foreground) under PDEATHSIG=SIGKILL instead, and the child
+ * waits, on netlink notifications, until the interface has its address and
+ * default route (netsetup.c).  The parent watches pasta's pidfd meanwhile,
+ * so a failing pasta is reported with its output.  With the implicit port
+ * driver it forwards every port bound in the namespace
+ * (--tcp-ports=auto --udp-ports=auto).
  */
 #include "net.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 
 #include "../lib/log.h"
@@ -50,19 +56,21 @@ int rk_pasta_prepare(struct rk_net *n, struct rk_err *err)
 }
 
 /**
- * rk_pasta_start() - run pasta until it has configured the namespace
+ * rk_pasta_start() - start pasta in the foreground
  * @n:		driver
  * @pid:	child PID
  * @err:	error out
  *
- * Return: 0, or -1 with "pasta failed with exit code <n>:\n<output>"
+ * Return: 0 when pasta runs (n->helper is its PID), -1 with @err set
  */
 int rk_pasta_start(struct rk_net *n, pid_t pid, struct rk_err *err)
 {
 	char ifname[64], mtu[32], addr[64], mask[32], gw[64], dns[64];
-	char pidstr[16], out[4096];
+	char pidstr[16];
 	char *argv[24];
-	int argc = 0, status;
+	struct rk_spawn sp = { .argv = argv, .stdout_fd = -1, .stderr_fd = -1,
+			       .setpgid = true };
+	int argc = 0;
 
 	snprintf(ifname, sizeof(ifname), "--ns-ifname=%s", n->cfg.dev);
 	snprintf(mtu, sizeof(mtu), "--mtu=%d", n->cfg.mtu);
@@ -72,6 +80,7 @@ int rk_pasta_start(struct rk_net *n, pid_t pid, struct rk_err *err)
 	snprintf(dns, sizeof(dns), "--dns-forward=%s", n->cfg.dns);
 	snprintf(pidstr, sizeof(pidstr), "%d", (int)pid);
 	argv[argc++] = n->bin;
+	argv[argc++] = "--foreground";
 	argv[argc++] = "--stderr";
 	argv[argc++] = ifname;
 	argv[argc++] = mtu;
@@ -91,12 +100,17 @@ int rk_pasta_start(struct rk_net *n, pid_t pid, struct rk_err *err)
 	argv[argc++] = pidstr;
 	argv[argc] = NULL;
 
-	if (rk_run(argv, out, sizeof(out), &status, err) < 0)
+	if (!rk_log_debug_enabled()) {
+		n->helper_out = memfd_create("pasta-output", MFD_CLOEXEC);
+		if (n->helper_out < 0)
+			return rk_err_errno(err, errno, "memfd_create");
+		sp.stdout_fd = sp.stderr_fd = n->helper_out;
+	}
+	rk_debug("network/pasta: starting %s ... %s", n->bin, pidstr);
+	n->helper = rk_spawn(&sp, err);
+	if (n->helper < 0) {
+		n->helper = 0;
 		return rk_err_wrap(err, "setting up network");
-	rk_debug("network/pasta: %s", out);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return rk_err_set(err, "setting up network: pasta failed with exit code %d:\n%s",
-				  WIFEXITED(status) ? WEXITSTATUS(status) : -1,
-				  out);
+	}
 	return 0;
 }

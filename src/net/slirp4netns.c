@@ -108,18 +108,6 @@ int rk_slirp4netns_prepare(struct rk_net *n, struct rk_err *err)
 	return 0;
 }
 
-/* output_of() - the helper's output so far, trimmed, for error messages */
-static const char *output_of(int mfd, char *buf, size_t cap)
-{
-	ssize_t r = pread(mfd, buf, cap - 1, 0);
-	size_t len = r > 0 ? (size_t)r : 0;
-
-	while (len && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
-		len--;
-	buf[len] = '\0';
-	return buf;
-}
-
 /**
  * rk_slirp4netns_start() - start slirp4netns and wait until it is ready
  * @n:		driver
@@ -132,11 +120,12 @@ static const char *output_of(int mfd, char *buf, size_t cap)
 int rk_slirp4netns_start(struct rk_net *n, pid_t pid, int child_pidfd,
 			 struct rk_err *err)
 {
-	char mtu[16], pidstr[16], out[2048], st[64];
+	char mtu[16], pidstr[16];
 	char *argv[24];
-	struct rk_spawn sp = { .argv = argv, .stdout_fd = -1, .stderr_fd = -1 };
-	cleanup_fd int rfd = -1, spfd = -1, mfd = -1;
-	int argc = 0, pfd[2], status;
+	struct rk_spawn sp = { .argv = argv, .stdout_fd = -1, .stderr_fd = -1,
+			       .setpgid = true };
+	cleanup_fd int rfd = -1, spfd = -1;
+	int argc = 0, pfd[2];
 
 	snprintf(mtu, sizeof(mtu), "%d", n->cfg.mtu);
 	snprintf(pidstr, sizeof(pidstr), "%d", (int)pid);
@@ -169,12 +158,12 @@ int rk_slirp4netns_start(struct rk_net *n, pid_t pid, int child_pidfd,
 		return rk_err_errno(err, errno, "pipe");
 	rfd = pfd[0];
 	if (!rk_log_debug_enabled()) {
-		mfd = memfd_create("slirp4netns-output", MFD_CLOEXEC);
-		if (mfd < 0) {
+		n->helper_out = memfd_create("slirp4netns-output", MFD_CLOEXEC);
+		if (n->helper_out < 0) {
 			close(pfd[1]);
 			return rk_err_errno(err, errno, "memfd_create");
 		}
-		sp.stdout_fd = sp.stderr_fd = mfd;
+		sp.stdout_fd = sp.stderr_fd = n->helper_out;
 	}
 	sp.nfds = 1;
 	sp.fds[0] = pfd[1];
@@ -213,16 +202,9 @@ int rk_slirp4netns_start(struct rk_net *n, pid_t pid, int child_pidfd,
 			/* EOF without a byte: slirp4netns is exiting */
 			p[1].revents = POLLIN;
 		}
-		if (p[1].revents) {
-			waitpid(n->helper, &status, 0);
-			n->helper = 0;
-			return rk_err_set(err, "setting up network: slirp4netns %s (%s): %s",
-					  WIFSIGNALED(status) ? "killed by signal" : "failed",
-					  rk_wait_status_str(status, st, sizeof(st)),
-					  mfd >= 0 ? output_of(mfd, out, sizeof(out)) : "see above");
-		}
+		if (p[1].revents)
+			return rk_net_helper_failed(n, "slirp4netns", err);
 		if (p[2].revents) {
-			err->errnum = ECHILD;
 			rk_err_set(err, "child exited while waiting for slirp4netns");
 			err->errnum = ECHILD;
 			return -1;

@@ -46,6 +46,7 @@ struct parent {
 	bool reaper;
 	pid_t child;
 	int child_pidfd;
+	int helper_pidfd;	/* network helper, watched during set-up */
 	int p2c, c2p;		/* our ends: write to child, read from child */
 	int sfd;		/* signalfd */
 };
@@ -219,10 +220,30 @@ static int child_failed(struct parent *p, struct rk_err *err)
 	return -1;
 }
 
-/* expect() - wait for message @name from the child */
+/* expect() - wait for message @name from the child, watching the network
+ * helper meanwhile */
 static int expect(struct parent *p, const char *name, struct rk_err *err)
 {
-	json_t *m = rk_msg_recv(p->c2p, name, err);
+	json_t *m;
+
+	while (p->helper_pidfd >= 0) {
+		struct pollfd pf[2] = {
+			{ .fd = p->c2p, .events = POLLIN },
+			{ .fd = p->helper_pidfd, .events = POLLIN },
+		};
+
+		if (poll(pf, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return rk_err_errno(err, errno, "poll");
+		}
+		if (pf[0].revents)
+			break;
+		if (pf[1].revents)
+			return rk_net_helper_failed(&p->net, p->net.kind == RK_NET_PASTA ?
+						    "pasta" : "slirp4netns", err);
+	}
+	m = rk_msg_recv(p->c2p, name, err);
 
 	if (!m) {
 		if (strstr(err->msg, "got EOF") || err->errnum == EPIPE)
@@ -361,6 +382,11 @@ static int run(struct parent *p, struct rk_err *err)
 			return child_failed(p, err);
 		return -1;
 	}
+	if (p->net.helper > 0) {
+		p->helper_pidfd = rk_pidfd_open(p->net.helper);
+		if (p->helper_pidfd < 0)
+			return rk_err_errno(err, errno, "pidfd_open");
+	}
 	if (send_msg(p, netcfg_msg(&p->net.cfg), err) < 0 ||
 	    send_msg(p, json_pack("{s:s}", "Name",
 				  "ParentInitPortDriverCompleted"), err) < 0)
@@ -369,6 +395,10 @@ static int run(struct parent *p, struct rk_err *err)
 	p->p2c = -1;
 	if (expect(p, "ChildInitCompleted", err) < 0)
 		return -1;
+	if (p->helper_pidfd >= 0) {
+		close(p->helper_pidfd);
+		p->helper_pidfd = -1;
+	}
 	if (write_child_pid(p, err) < 0)
 		return -1;
 	rk_debug("child %d is ready", (int)p->child);
@@ -401,8 +431,8 @@ static int run(struct parent *p, struct rk_err *err)
  */
 int rk_parent_main(struct rk_opts *o, struct rk_err *err)
 {
-	struct parent p = { .o = o, .child_pidfd = -1, .p2c = -1, .c2p = -1,
-			    .sfd = -1 };
+	struct parent p = { .o = o, .child_pidfd = -1, .helper_pidfd = -1,
+			    .p2c = -1, .c2p = -1, .sfd = -1 };
 	int r;
 
 	if (o->ntarget < 1)
@@ -426,6 +456,8 @@ int rk_parent_main(struct rk_opts *o, struct rk_err *err)
 	rk_statedir_remove(&p.sd);
 	if (p.child_pidfd >= 0)
 		close(p.child_pidfd);
+	if (p.helper_pidfd >= 0)
+		close(p.helper_pidfd);
 	if (p.p2c >= 0)
 		close(p.p2c);
 	if (p.c2p >= 0)
