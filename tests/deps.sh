@@ -1,0 +1,35 @@
+#!/bin/sh
+# deps.sh MODE - make sure the Debian packages MODE needs are installed.
+#   MODE=build  compiler and libraries
+#   MODE=run    build + what the demo (make run) uses
+#   MODE=check  run + what the test suites use
+# As root, missing packages are installed with apt-get; otherwise the exact
+# apt-get line is printed and the script fails.
+set -eu
+mode=${1:-check}
+build="make gcc libc6-dev pkg-config libjansson-dev"
+run="$build uidmap slirp4netns passt iproute2 busybox curl procps util-linux"
+check="$run libcmocka-dev socat psmisc"
+case $mode in
+build) pkgs=$build ;;
+run) pkgs=$run ;;
+check) pkgs=$check ;;
+*) echo "usage: $0 build|run|check" >&2; exit 2 ;;
+esac
+missing=
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" -eq 0 ]; then
+	echo "deps.sh: installing:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq || true
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing
+else
+	echo "deps.sh: missing Debian packages; run as root:" >&2
+	echo "  apt-get install -y$missing" >&2
+	exit 1
+fi

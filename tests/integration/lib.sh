@@ -1,0 +1,81 @@
+# lib.sh - tiny TAP helpers for the integration tests (sourced).
+#
+# Every test file sources this, calls `ok`/`not_ok` (or `check`) once per
+# assertion and ends with `done_testing`.  RK is the rootlesskit binary.
+# Tests run as an unprivileged user with /etc/subuid and /etc/subgid
+# ranges (see run).  TMP is a private scratch directory removed at exit.
+
+set -u
+RK=${RK_BIN:?}/rootlesskit
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/rk-test.XXXXXX")
+_n=0
+_failed=0
+_bg_pids=
+trap '_cleanup' EXIT
+
+_cleanup() {
+	for p in $_bg_pids; do kill -9 "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$TMP"
+}
+
+ok() { _n=$((_n + 1)); echo "ok $_n - $*"; }
+not_ok() { _n=$((_n + 1)); _failed=$((_failed + 1)); echo "not ok $_n - $*"; }
+diag() { echo "# $*"; }
+skip() { _n=$((_n + 1)); echo "ok $_n - # SKIP $*"; }
+
+# check DESC CMD... - one assertion: CMD must succeed
+check() {
+	desc=$1
+	shift
+	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+
+# is GOT WANT DESC
+is() {
+	if [ "$1" = "$2" ]; then ok "$3"; else not_ok "$3"; diag "got '$1', want '$2'"; fi
+}
+
+# contains FILE TEXT DESC
+contains() {
+	if grep -qF -- "$2" "$1"; then ok "$3"; else not_ok "$3"; diag "'$2' not in $1:"; sed 's/^/#   /' "$1"; fi
+}
+
+done_testing() {
+	echo "1..$_n"
+	[ "$_failed" -eq 0 ]
+}
+
+# bg CMD... - start CMD in the background, remembered for cleanup; sets BG
+bg() {
+	"$@" &
+	BG=$!
+	_bg_pids="$_bg_pids $BG"
+}
+
+# wait_file FILE [SECONDS] - wait until FILE exists (child_pid is rootlesskit's
+# readiness signal); fails after the timeout (default 20 s)
+wait_file() {
+	_t=$(( ${2:-20} * 20 ))
+	while [ ! -e "$1" ]; do
+		_t=$((_t - 1))
+		[ "$_t" -gt 0 ] || return 1
+		sleep 0.05
+	done
+}
+
+# wait_gone PID [SECONDS] - wait until PID no longer exists
+wait_gone() {
+	_t=$(( ${2:-5} * 20 ))
+	while kill -0 "$1" 2>/dev/null; do
+		_t=$((_t - 1))
+		[ "$_t" -gt 0 ] || return 1
+		sleep 0.05
+	done
+}
+
+# free_port - a TCP port that is free on 127.0.0.1 right now
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
+		echo $((20000 + $$ % 20000))
+}
