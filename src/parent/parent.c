@@ -96,10 +96,10 @@ static void warn_propagation(const char *p)
 		sep = opt ? strstr(opt, " - ") : NULL;
 		if (!opt || !sep)
 			return;
-		*sep = '\0';
+		*sep = '\0';	/* opt: " shared:1 master:2" or "" */
 		if (!strstr(opt, "shared"))
 			rk_warn("The host root filesystem is mounted as \"%s\". Setting child propagation to \"%s\" is not supported.",
-				opt + 1, p);
+				*opt ? opt + 1 : "", p);
 		return;
 	}
 }
