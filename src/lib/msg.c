@@ -105,16 +105,12 @@ int rk_msg_send(int fd, json_t *obj, struct rk_err *err)
  */
 json_t *rk_msg_recv(int fd, const char *name, struct rk_err *err)
 {
-	cleanup_free char *buf = malloc(RK_MSG_MAX);
+	char buf[RK_MSG_MAX];
 	json_error_t jerr;
 	const char *got;
 	json_t *obj;
 	ssize_t n;
 
-	if (!buf) {
-		rk_err_errno(err, ENOMEM, "read message");
-		return NULL;
-	}
 	n = rk_frame_read(fd, buf, RK_MSG_MAX, err);
 	if (n < 0)
 		return NULL;

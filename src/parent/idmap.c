@@ -300,7 +300,7 @@ static int lookup_ranges(const char *source, bool group, uid_t uid,
  */
 int rk_idmap_setup(pid_t pid, const char *source, struct rk_err *err)
 {
-	struct rk_subid uids[RK_SUBID_MAX], gids[RK_SUBID_MAX];
+	struct rk_subid uids[RK_SUBID_MAX] = { 0 }, gids[RK_SUBID_MAX] = { 0 };
 	char words[4096];
 	uid_t uid = getuid();
 	gid_t gid = getgid();
