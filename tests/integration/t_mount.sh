@@ -28,4 +28,8 @@ check "--net=none gets a new network namespace" [ "$("$RK" --net=none readlink /
 is "$("$RK" id -u):$("$RK" id -g)" "0:0" "the command runs as uid 0 / gid 0"
 is "$("$RK" sh -c 'cat /proc/self/uid_map | wc -l')" 2 "uid_map has the user and the subuid range"
 
+for src in auto dynamic static; do
+	is "$("$RK" --subid-source=$src sh -c 'cat /proc/self/uid_map | wc -l' 2>/dev/null)" 2 "--subid-source=$src maps the user's range"
+done
+
 done_testing
