@@ -27,9 +27,7 @@ int rk_cidr_parse(const char *s, struct rk_cidr *out, struct rk_err *err)
 	uint32_t ip, mask;
 	int prefix;
 
-	if (!slash || (size_t)(slash - s) >= sizeof(addr) ||
-	    slash[1] == '+' || slash[1] == '-' ||
-	    rk_parse_int(slash + 1, &prefix) < 0 || prefix < 0 || prefix > 32)
+	if (!slash || (size_t)(slash - s) >= sizeof(addr))
 		return rk_err_set(err, "invalid CIDR address: %s", s);
 	memcpy(addr, s, (size_t)(slash - s));
 	addr[slash - s] = '\0';
@@ -41,6 +39,9 @@ int rk_cidr_parse(const char *s, struct rk_cidr *out, struct rk_err *err)
 					  addr);
 		return rk_err_set(err, "invalid CIDR address: %s", s);
 	}
+	if (slash[1] == '+' || slash[1] == '-' ||
+	    rk_parse_int(slash + 1, &prefix) < 0 || prefix < 0 || prefix > 32)
+		return rk_err_set(err, "invalid CIDR address: %s", s);
 	ip = ntohl(in.s_addr);
 	mask = prefix ? ~0U << (32 - prefix) : 0;
 	if (ip & ~mask)
