@@ -63,11 +63,7 @@ integration: $(BUILD)/rootlesskit
 # of the unit and integration tests.
 check:
 	tests/deps.sh check
-	$(MAKE) unit integration
-	$(MAKE) BUILD=build-asan \
-		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
-		LDFLAGS="-fsanitize=address,undefined" unit integration
-	@echo "make check: all suites passed"
+	tests/check.sh
 
 run: $(BUILD)/rootlesskit
 	tests/deps.sh run
