@@ -124,6 +124,10 @@ static int setup(struct rk_child_ctx *c, struct rk_err *err)
 		return -1;
 	if (rk_child_net_setup(c->net, &cfg, c->statedir, etc_copied, err) < 0)
 		return -1;
+	/* catch signals before the parent may start forwarding them */
+	c->sfd = rk_sigfwd_open(true);
+	if (c->sfd < 0)
+		return rk_err_errno(err, errno, "signalfd");
 	return send_name(c->wfd, "ChildInitCompleted", err);
 }
 
@@ -152,13 +156,10 @@ static int run_command(struct rk_child_ctx *c, struct rk_err *err)
 		.set_listen_pid = c->fix_listen_pid,
 	};
 	char cmd[1024], st[64];
-	int sfd, status = 0;
+	int sfd = c->sfd, status = 0;
 	pid_t pid;
 
 	argv_str(c->o->target, cmd, sizeof(cmd));
-	sfd = rk_sigfwd_open(true);
-	if (sfd < 0)
-		return rk_err_errno(err, errno, "signalfd");
 	unsetenv("_ROOTLESSKIT_PIPEFD_UNDOCUMENTED");
 	pid = rk_spawn(&sp, err);
 	close(c->wfd);

@@ -16,6 +16,7 @@ struct rk_child_ctx {
 	const char *statedir;
 	int rfd;		/* parent -> child messages */
 	int wfd;		/* child -> parent messages */
+	int sfd;		/* signalfd, opened before ChildInitCompleted */
 	bool reaper;
 	int listen_fds;		/* socket-activation fds 3..3+n-1 to pass on */
 	bool fix_listen_pid;	/* LISTEN_PID was the parent's: set the command's */

@@ -302,7 +302,7 @@ static int start_child(struct parent *p, struct rk_err *err)
 	if (pid == 0) {
 		struct rk_child_ctx c = {
 			.o = p->o, .net = p->net.kind, .statedir = p->sd.path,
-			.rfd = p2c[0], .wfd = c2p[1], .reaper = p->reaper,
+			.rfd = p2c[0], .wfd = c2p[1], .sfd = -1, .reaper = p->reaper,
 			.listen_fds = listen_fds,
 			.fix_listen_pid = fix_listen_pid,
 		};
