@@ -25,10 +25,11 @@ CPPFLAGS += -D_FORTIFY_SOURCE=2
 endif
 endif
 CPPFLAGS += -D_GNU_SOURCE
-LDLIBS += -ljansson
+LDLIBS += -ljansson -lmicrohttpd -lcurl
 
 LIB_SRCS := $(wildcard src/lib/*.c) $(wildcard src/net/*.c) \
-	    $(wildcard src/parent/*.c) $(wildcard src/child/*.c) src/cmd/opts.c
+	    $(wildcard src/parent/*.c) $(wildcard src/child/*.c) \
+	    $(wildcard src/port/*.c) $(wildcard src/api/*.c) src/cmd/opts.c
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 HDRS := $(wildcard src/*/*.h)
 
@@ -36,7 +37,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/t
 
 .PHONY: all check unit integration asan run install uninstall lint clean deps
 
-all: $(BUILD)/rootlesskit
+all: $(BUILD)/rootlesskit $(BUILD)/rootlessctl
 
 $(BUILD)/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
@@ -48,6 +49,9 @@ $(BUILD)/librk.a: $(LIB_OBJS)
 $(BUILD)/rootlesskit: $(BUILD)/src/cmd/rootlesskit.o $(BUILD)/librk.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/rootlessctl: $(BUILD)/src/cmd/rootlessctl.o $(BUILD)/librk.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/librk.a $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Isrc -o $@ $< $(BUILD)/librk.a $(LDLIBS) -lcmocka
@@ -56,7 +60,7 @@ unit: $(UNIT_TESTS)
 	@fail=0; for t in $(UNIT_TESTS); do echo "# $$t"; $$t || fail=1; done; exit $$fail
 
 # Integration tests run as an unprivileged user; see tests/integration/run.
-integration: $(BUILD)/rootlesskit
+integration: $(BUILD)/rootlesskit $(BUILD)/rootlessctl
 	RK_BIN=$(abspath $(BUILD)) tests/integration/run
 
 # make check: dependencies, then the plain build and an ASan+UBSan build
@@ -65,20 +69,21 @@ check:
 	tests/deps.sh check
 	tests/check.sh
 
-run: $(BUILD)/rootlesskit
+run: $(BUILD)/rootlesskit $(BUILD)/rootlessctl
 	tests/deps.sh run
 	RK_BIN=$(abspath $(BUILD)) tests/demo.sh
 
-install: $(BUILD)/rootlesskit
+install: $(BUILD)/rootlesskit $(BUILD)/rootlessctl
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 0755 $(BUILD)/rootlesskit $(DESTDIR)$(BINDIR)/rootlesskit
+	install -m 0755 $(BUILD)/rootlessctl $(DESTDIR)$(BINDIR)/rootlessctl
 	install -m 0644 docs/rootlesskit.1 $(DESTDIR)$(MANDIR)/man1/rootlesskit.1
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/rootlesskit $(DESTDIR)$(MANDIR)/man1/rootlesskit.1
+	rm -f $(DESTDIR)$(BINDIR)/rootlesskit $(DESTDIR)$(BINDIR)/rootlessctl $(DESTDIR)$(MANDIR)/man1/rootlesskit.1
 
 lint:
-	clang-tidy --quiet $(LIB_SRCS) src/cmd/rootlesskit.c -- $(CPPFLAGS) -std=gnu11
+	clang-tidy --quiet $(LIB_SRCS) src/cmd/rootlesskit.c src/cmd/rootlessctl.c -- $(CPPFLAGS) -std=gnu11
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--suppress=missingIncludeSystem --inline-suppr src
 

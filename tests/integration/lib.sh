@@ -7,6 +7,7 @@
 
 set -u
 RK=${RK_BIN:?}/rootlesskit
+RKCTL=$RK_BIN/rootlessctl
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/rk-test.XXXXXX")
 _n=0
 _failed=0
