@@ -46,6 +46,7 @@
 #include "../lib/sigfwd.h"
 #include "../lib/signame.h"
 #include "../lib/util.h"
+#include "../port/builtin.h"
 #include "mount.h"
 #include "netsetup.h"
 
@@ -169,11 +170,18 @@ static int run_command(struct rk_child_ctx *c, struct rk_err *err)
 		return rk_err_wrap(err, "command %s exited", cmd);
 	}
 	for (;;) {
-		struct pollfd p = { .fd = sfd, .events = POLLIN };
+		struct pollfd p[2] = { { .fd = sfd, .events = POLLIN },
+				       { .fd = c->port_fd, .events = POLLIN } };
 		int sig;
 
-		if (poll(&p, 1, -1) < 0 && errno != EINTR)
+		if (poll(p, c->port_fd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
 			break;
+		/* builtin port driver: dial for the parent; EOF = parent gone */
+		if (c->port_fd >= 0 && p[1].revents &&
+		    rk_builtin_child_serve(c->port_fd) < 0) {
+			close(c->port_fd);
+			c->port_fd = -1;
+		}
 		while ((sig = rk_sigfwd_read(sfd)) > 0) {
 			pid_t w;
 			int ws;
@@ -194,6 +202,8 @@ static int run_command(struct rk_child_ctx *c, struct rk_err *err)
 	}
 done:
 	close(sfd);
+	if (c->port_fd >= 0)
+		close(c->port_fd);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	rk_err_set(err, "command %s exited: %s", cmd,

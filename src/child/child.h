@@ -20,6 +20,7 @@ struct rk_child_ctx {
 	bool reaper;
 	int listen_fds;		/* socket-activation fds 3..3+n-1 to pass on */
 	bool fix_listen_pid;	/* LISTEN_PID was the parent's: set the command's */
+	int port_fd;		/* builtin port driver channel, or -1 */
 };
 
 /* rk_child_main() - runs in the cloned child; returns its exit status */

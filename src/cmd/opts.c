@@ -91,13 +91,16 @@ static const struct opt_def defs[] = {
 	  "path of VPNKit binary for --net=vpnkit (network driver not supported by this implementation)",
 	  "\"vpnkit\"" },
 	{ "port-driver", NULL, T_STRING, O(port_driver), "Port",
-	  "port driver for non-host network. [none, implicit (for pasta), builtin, slirp4netns]",
+	  "port driver for non-host network. [none, implicit (for pasta), builtin]",
 	  "\"none\"" },
 	{ "publish", "p", T_SLICE, O(publish), "Port",
 	  "publish ports. e.g. \"127.0.0.1:8080:80/tcp\"", NULL },
 	{ "source-ip-transparent", NULL, T_BOOL, O(source_ip_transparent),
 	  "Port",
 	  "Enable source IP transparency for the builtin port driver", "true" },
+	{ "builtin-udp-timeout", NULL, T_INT, O(builtin_udp_timeout), "Port",
+	  "idle timeout of a UDP flow of the builtin port driver, in seconds (extension)",
+	  "90" },
 	{ "pidns", NULL, T_BOOL, O(pidns), "Process", "create a PID namespace",
 	  "false" },
 	{ "cgroupns", NULL, T_BOOL, O(cgroupns), "Process",
@@ -123,6 +126,7 @@ static void set_defaults(struct rk_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->net = "host";
+	o->builtin_udp_timeout = 90;
 	o->pasta_binary = "pasta";
 	o->slirp4netns_binary = "slirp4netns";
 	o->slirp4netns_sandbox = "false";

@@ -37,6 +37,7 @@ struct rk_opts {
 	const char *port_driver;
 	struct rk_strv publish;
 	bool source_ip_transparent;
+	int builtin_udp_timeout;	/* seconds (extension) */
 	struct rk_strv copy_up;
 	const char *copy_up_mode, *propagation;
 	bool pidns, cgroupns, utsns, ipcns;

@@ -23,6 +23,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -34,8 +37,12 @@
 #include "../lib/proc.h"
 #include "../lib/sigfwd.h"
 #include "../lib/signame.h"
+#include "../lib/loop.h"
 #include "../lib/util.h"
+#include "../api/server.h"
 #include "../net/net.h"
+#include "../port/builtin.h"
+#include "../port/port.h"
 #include "idmap.h"
 #include "statedir.h"
 
@@ -49,6 +56,12 @@ struct parent {
 	int helper_pidfd;	/* network helper, watched during set-up */
 	int p2c, c2p;		/* our ends: write to child, read from child */
 	int sfd;		/* signalfd */
+	int chan[2];		/* builtin port driver: ours, the child's */
+	struct rk_loop loop;	/* after set-up: signals, child, API, ports */
+	struct rk_watch sigw, childw;
+	bool child_exited;
+	struct rk_ports ports;
+	struct rk_api api;
 };
 
 /* preflight() - upstream's warnings about the environment */
@@ -178,8 +191,23 @@ static int validate_ports(const struct rk_opts *o, struct rk_err *err)
 			return rk_err_set(err, "port driver requires slirp4netns network");
 		if (!strcmp(o->net, "host"))
 			return rk_err_set(err, "port driver requires non-host network");
-		return rk_err_set(err, "port driver \"%s\" is not supported by this implementation yet",
-				  pd);
+		if (strcmp(pd, "builtin"))
+			return rk_err_set(err, "port driver \"%s\" is not supported by this implementation yet",
+					  pd);
+		if (o->builtin_udp_timeout < 1)
+			return rk_err_set(err, "invalid --builtin-udp-timeout: %d (must be >= 1)",
+					  o->builtin_udp_timeout);
+		for (int i = 0; i < o->publish.n; i++) {
+			struct rk_port_spec sp;
+
+			if (rk_port_spec_parse(o->publish.v[i], &sp, err) < 0 ||
+			    rk_port_spec_validate(&sp, NULL, 0, err) < 0)
+				return -1;
+			if (!strncmp(sp.proto, "sctp", 4))
+				return rk_err_set(err, "failed to expose port %s: unsupported port protocol %s",
+						  o->publish.v[i], sp.proto);
+		}
+		return 0;
 	}
 	return rk_err_set(err, "unknown port driver: %s", pd);
 }
@@ -290,6 +318,9 @@ static int start_child(struct parent *p, struct rk_err *err)
 	snprintf(buf, sizeof(buf), "%u", (unsigned)getegid());
 	setenv("ROOTLESSKIT_PARENT_EGID", buf, 1);
 
+	if (!strcmp(p->o->port_driver, "builtin") &&
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, p->chan) < 0)
+		return rk_err_errno(err, errno, "socketpair");
 	if (pipe2(p2c, O_CLOEXEC) < 0)
 		return rk_err_errno(err, errno, "pipe");
 	if (pipe2(c2p, O_CLOEXEC) < 0) {
@@ -305,9 +336,12 @@ static int start_child(struct parent *p, struct rk_err *err)
 			.rfd = p2c[0], .wfd = c2p[1], .sfd = -1, .reaper = p->reaper,
 			.listen_fds = listen_fds,
 			.fix_listen_pid = fix_listen_pid,
+			.port_fd = p->chan[1],
 		};
 
 		close(p2c[1]);
+		if (p->chan[0] >= 0)
+			close(p->chan[0]);
 		close(c2p[0]);
 		close(p->sd.dirfd);
 		close(p->sd.lockfd);
@@ -315,6 +349,10 @@ static int start_child(struct parent *p, struct rk_err *err)
 	}
 	close(p2c[0]);
 	close(c2p[1]);
+	if (p->chan[1] >= 0) {
+		close(p->chan[1]);
+		p->chan[1] = -1;
+	}
 	p->p2c = p2c[1];
 	p->c2p = c2p[0];
 	if (pid < 0) {
@@ -355,6 +393,97 @@ static int write_child_pid(struct parent *p, struct rk_err *err)
 	if (rk_write_file(tmp, s, (size_t)n, 0444) < 0 || rename(tmp, dst) < 0)
 		return rk_err_errno(err, errno, "write %s", dst);
 	return 0;
+}
+
+/* sig_cb() - forward signals to the child */
+static void sig_cb(struct rk_watch *w, uint32_t events)
+{
+	struct parent *p = container_of(w, struct parent, sigw);
+	int sig;
+
+	while ((sig = rk_sigfwd_read(w->fd)) > 0)
+		kill(p->child, sig);
+}
+
+/* child_cb() - the child's pidfd is readable: it exited */
+static void child_cb(struct rk_watch *w, uint32_t events)
+{
+	container_of(w, struct parent, childw)->child_exited = true;
+}
+
+/* raise_nofile() - RLIMIT_NOFILE soft limit to the hard limit, as Go does:
+ * every forwarded TCP connection costs two fds */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+/* start_ports() - the event loop, the port driver and every -p port;
+ * returns 0 or -1 ("failed to expose port SPEC: ...") */
+static int start_ports(struct parent *p, struct rk_err *err)
+{
+	if (rk_loop_init(&p->loop, err) < 0)
+		return -1;
+	p->sigw = (struct rk_watch){ .fd = p->sfd, .cb = sig_cb };
+	p->childw = (struct rk_watch){ .fd = p->child_pidfd, .cb = child_cb };
+	if (rk_loop_add(&p->loop, &p->sigw, EPOLLIN) < 0 ||
+	    rk_loop_add(&p->loop, &p->childw, EPOLLIN) < 0)
+		return rk_err_errno(err, errno, "epoll_ctl");
+	if (strcmp(p->o->port_driver, "builtin"))
+		return 0;
+	raise_nofile();
+	p->ports.drv = rk_builtin_new(&p->loop, rk_steal_fd(&p->chan[0]),
+				      p->o->builtin_udp_timeout, err);
+	if (!p->ports.drv)
+		return -1;
+	for (int i = 0; i < p->o->publish.n; i++) {
+		const char *s = p->o->publish.v[i];
+		struct rk_port_spec sp;
+		struct rk_port_status st;
+
+		if (rk_port_spec_parse(s, &sp, err) < 0 ||
+		    rk_ports_add(&p->ports, &sp, &st, err) < 0)
+			return rk_err_wrap(err, "failed to expose port %s", s);
+		rk_debug("exposed port %s as ID %d", s, st.id);
+	}
+	return 0;
+}
+
+/* net_info() - NetworkDriverInfo for /v1/info; NULL for the host network */
+static json_t *net_info(const struct parent *p)
+{
+	json_t *o;
+
+	if (p->net.kind == RK_NET_HOST)
+		return NULL;
+	o = json_pack("{s:s}", "driver", p->o->net);
+	if (o && p->net.cfg.dns[0])
+		json_object_set_new(o, "dns", json_pack("[s]", p->net.cfg.dns));
+	if (o && p->net.cfg.ip[0])
+		json_object_set_new(o, "childIP", json_string(p->net.cfg.ip));
+	return o;
+}
+
+/* start_api() - serve $SD/api.sock; returns 0 or -1 */
+static int start_api(struct parent *p, struct rk_err *err)
+{
+	char path[4200];
+	json_t *info = json_pack("{s:s, s:s, s:s, s:i}", "apiVersion",
+				 RK_API_VERSION, "version", RK_VERSION,
+				 "stateDir", p->sd.path, "childPID", (int)p->child);
+	json_t *ni = net_info(p);
+
+	if (!info)
+		return rk_err_set(err, "out of memory");
+	if (ni)
+		json_object_set_new(info, "networkDriver", ni);
+	snprintf(path, sizeof(path), "%s/api.sock", p->sd.path);
+	return rk_api_start(&p->api, &p->loop, path, &p->ports, info, err);
 }
 
 /* run() - from the child's clone to its exit; returns 0 or -1 */
@@ -399,27 +528,25 @@ static int run(struct parent *p, struct rk_err *err)
 		close(p->helper_pidfd);
 		p->helper_pidfd = -1;
 	}
+	if (start_ports(p, err) < 0)
+		return -1;
 	if (write_child_pid(p, err) < 0)
 		return -1;
 	rk_debug("child %d is ready", (int)p->child);
+	if (start_api(p, err) < 0)
+		return -1;
 
-	for (;;) {
-		struct pollfd pf[2] = {
-			{ .fd = p->sfd, .events = POLLIN },
-			{ .fd = p->child_pidfd, .events = POLLIN },
-		};
-		int sig;
+	/* one thread from here on: signals, the child, the API, the ports */
+	while (!p->child_exited) {
+		int t = rk_api_timeout_ms(&p->api);
+		int n = rk_loop_run_once(&p->loop, t);
 
-		if (poll(pf, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			return rk_err_errno(err, errno, "poll");
-		}
-		while ((sig = rk_sigfwd_read(p->sfd)) > 0)
-			kill(p->child, sig);
-		if (pf[1].revents)
-			return reap_child(p, err);
+		if (n < 0)
+			return rk_err_errno(err, errno, "epoll_wait");
+		if (n == 0 && t >= 0)
+			rk_api_run(&p->api);
 	}
+	return reap_child(p, err);
 }
 
 /**
@@ -432,7 +559,8 @@ static int run(struct parent *p, struct rk_err *err)
 int rk_parent_main(struct rk_opts *o, struct rk_err *err)
 {
 	struct parent p = { .o = o, .child_pidfd = -1, .helper_pidfd = -1,
-			    .p2c = -1, .c2p = -1, .sfd = -1 };
+			    .p2c = -1, .c2p = -1, .sfd = -1, .chan = { -1, -1 },
+			    .loop = { .epfd = -1 }, .api = { .w = { .fd = -1 } } };
 	int r;
 
 	if (o->ntarget < 1)
@@ -447,7 +575,10 @@ int rk_parent_main(struct rk_opts *o, struct rk_err *err)
 
 	if (rk_statedir_open(&p.sd, o->state_dir, err) < 0)
 		return -1;
+	signal(SIGPIPE, SIG_IGN);	/* splice() cannot say MSG_NOSIGNAL */
 	r = run(&p, err);
+	rk_api_stop(&p.api);
+	rk_ports_fini(&p.ports);
 	if (r < 0 && p.child > 0) {
 		kill(p.child, SIGKILL);
 		waitpid(p.child, NULL, 0);
@@ -462,7 +593,15 @@ int rk_parent_main(struct rk_opts *o, struct rk_err *err)
 		close(p.p2c);
 	if (p.c2p >= 0)
 		close(p.c2p);
+	if (p.loop.epfd >= 0) {
+		/* the signalfd and pidfd watches are closed below */
+		rk_loop_fini(&p.loop);
+	}
 	if (p.sfd >= 0)
 		close(p.sfd);
+	for (int i = 0; i < 2; i++) {
+		if (p.chan[i] >= 0)
+			close(p.chan[i]);
+	}
 	return r;
 }

@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * manager.c - the table of exposed ports
+ *
+ * Theory of operation: the API and -p go through here, so validation,
+ * conflict detection and ID bookkeeping are the same for every driver.
+ * The driver picks the ID (builtin counts from 1 and never reuses one;
+ * slirp4netns uses its own hostfwd IDs), so the table only has to stay
+ * sorted by ID, which insertion at the right place guarantees.
+ */
+#include "port.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/util.h"
+
+int rk_ports_add(struct rk_ports *m, const struct rk_port_spec *spec,
+		 struct rk_port_status *out, struct rk_err *err)
+{
+	struct rk_port_status *cur;
+	void *priv = NULL;
+	int id, i;
+
+	if (!m->drv)
+		return rk_err_set(err, "no PortDriver is available");
+	cur = calloc((size_t)m->n + 1, sizeof(*cur));
+	if (!cur)
+		return rk_err_errno(err, ENOMEM, "add port");
+	for (i = 0; i < m->n; i++)
+		cur[i] = m->v[i].st;
+	i = rk_port_spec_validate(spec, cur, m->n, err);
+	free(cur);
+	if (i < 0)
+		return -1;
+	if (m->n == m->cap) {
+		int c = m->cap ? m->cap * 2 : 16;
+		struct rk_port_entry *nv = realloc(m->v, (size_t)c * sizeof(*nv));
+
+		if (!nv)
+			return rk_err_errno(err, ENOMEM, "add port");
+		m->v = nv;
+		m->cap = c;
+	}
+	id = m->drv->expose(m->drv, spec, &priv, err);
+	if (id < 0)
+		return -1;
+	for (i = m->n; i > 0 && m->v[i - 1].st.id > id; i--)
+		m->v[i] = m->v[i - 1];
+	m->v[i] = (struct rk_port_entry){ .st = { .id = id, .spec = *spec },
+					  .priv = priv };
+	m->n++;
+	*out = m->v[i].st;
+	return 0;
+}
+
+int rk_ports_remove(struct rk_ports *m, int id, struct rk_err *err)
+{
+	int i, r;
+
+	if (!m->drv)
+		return rk_err_set(err, "no PortDriver is available");
+	for (i = 0; i < m->n && m->v[i].st.id != id; i++)
+		;
+	if (i == m->n)
+		return rk_err_set(err, "unknown id: %d", id);
+	r = m->drv->unexpose(m->drv, m->v[i].priv, err);
+	memmove(&m->v[i], &m->v[i + 1], (size_t)(m->n - i - 1) * sizeof(*m->v));
+	m->n--;
+	return r;
+}
+
+void rk_ports_fini(struct rk_ports *m)
+{
+	struct rk_err err;
+
+	for (int i = 0; m->drv && i < m->n; i++)
+		m->drv->unexpose(m->drv, m->v[i].priv, &err);
+	free(m->v);
+	m->v = NULL;
+	m->n = m->cap = 0;
+	if (m->drv)
+		m->drv->destroy(m->drv);
+	m->drv = NULL;
+}
+
+void rk_priv_port_hint(int port, char *buf, int cap)
+{
+	char s[32];
+	int start = 1024;
+
+	buf[0] = '\0';
+	if (rk_read_file("/proc/sys/net/ipv4/ip_unprivileged_port_start", s,
+			 sizeof(s)) > 0)
+		start = atoi(s);
+	if (port >= start)
+		return;
+	/* upstream names the binary only when it is called rootlesskit */
+	snprintf(buf, (size_t)cap,
+		 "cannot expose privileged port %d, you can add 'net.ipv4.ip_unprivileged_port_start=%d' to /etc/sysctl.conf (currently %d)%s, or choose a larger port number (>= %d): ",
+		 port, port, start,
+		 strcmp(program_invocation_short_name, "rootlesskit") ? "" :
+		 ", or set CAP_NET_BIND_SERVICE on rootlesskit binary",
+		 start);
+}

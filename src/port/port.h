@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * port.h - port drivers and the port manager
+ */
+#ifndef RK_PORT_H
+#define RK_PORT_H
+
+#include <stdbool.h>
+
+#include "../lib/err.h"
+#include "../lib/loop.h"
+#include "spec.h"
+
+/*
+ * A port driver exposes ports of the child's network namespace on the
+ * host.  The manager (below) validates specs, checks conflicts and keeps
+ * the table; the driver only binds/unbinds.
+ */
+struct rk_port_driver {
+	const char *name;		/* "builtin", ... */
+	const char *const *protos;	/* NULL-terminated, for /v1/info */
+	bool disallow_loopback_child_ip;
+	/* expose(): start forwarding @spec (already validated); returns the
+	 * port's ID (> 0) and stores per-port state in *@priv, or -1 */
+	int (*expose)(struct rk_port_driver *d, const struct rk_port_spec *spec,
+		      void **priv, struct rk_err *err);
+	/* unexpose(): stop forwarding, close live connections; 0 or -1 */
+	int (*unexpose)(struct rk_port_driver *d, void *priv,
+			struct rk_err *err);
+	/* destroy(): unexpose nothing more, free the driver */
+	void (*destroy)(struct rk_port_driver *d);
+};
+
+struct rk_port_entry {
+	struct rk_port_status st;
+	void *priv;
+};
+
+/* The table of exposed ports, sorted by ID. */
+struct rk_ports {
+	struct rk_port_driver *drv;	/* NULL: "no PortDriver is available" */
+	struct rk_port_entry *v;
+	int n, cap;
+};
+
+/*
+ * rk_ports_add() - validate @spec against the table, expose it and record
+ * it; fills @out.  Returns 0, or -1 with @err set (nothing changed).
+ */
+int rk_ports_add(struct rk_ports *m, const struct rk_port_spec *spec,
+		 struct rk_port_status *out, struct rk_err *err);
+
+/* rk_ports_remove() - unexpose port @id ("unknown id: N" if absent); the
+ * entry is dropped even if the driver reports an error.  0 or -1 */
+int rk_ports_remove(struct rk_ports *m, int id, struct rk_err *err);
+
+/* rk_ports_fini() - unexpose everything, destroy the driver */
+void rk_ports_fini(struct rk_ports *m);
+
+/* rk_priv_port_hint() - the message for a privileged-port bind failure:
+ * upstream's "cannot expose privileged port ..." prefix for @port when it
+ * is below net.ipv4.ip_unprivileged_port_start, else "" */
+void rk_priv_port_hint(int port, char *buf, int cap);
+
+#endif
