@@ -3,18 +3,18 @@
 #
 # Launches rootlesskit the way rootless Docker does (--net=slirp4netns
 # --disable-host-loopback --copy-up=/etc), starts a web server inside the
-# new namespaces, and fetches a page from it from the host side.  Until the
-# builtin port driver lands, the page is fetched by entering the network
-# namespace with nsenter (the documented manual recipe) rather than through
-# a published port.  As root it runs everything as the unprivileged user
-# "rktest" (created by setup-user.sh), because the rootless path is the point.
+# new namespaces, publishes its port 80 on the host's 127.0.0.1:8080 with
+# the builtin port driver (-p), fetches a page through it, then adds and
+# lists a second port with rootlessctl.  As root it runs everything as the
+# unprivileged user "rktest" (created by setup-user.sh), because the
+# rootless path is the point.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 : "${RK_BIN:?}"
 if [ "$(id -u)" -eq 0 ]; then
 	"$here/setup-user.sh"
 	work=$(mktemp -d /tmp/rk-demo.XXXXXX)
-	cp "$RK_BIN/rootlesskit" "$here/demo.sh" "$work/"
+	cp "$RK_BIN/rootlesskit" "$RK_BIN/rootlessctl" "$here/demo.sh" "$work/"
 	chmod -R a+rX "$work"
 	cd /tmp
 	runuser -u rktest -- env RK_BIN="$work" sh "$work/demo.sh"
@@ -23,10 +23,13 @@ if [ "$(id -u)" -eq 0 ]; then
 	exit $rc
 fi
 RK="$RK_BIN/rootlesskit"
+CTL="$RK_BIN/rootlessctl"
+port=${DEMO_PORT:-8080}
 sd=$(mktemp -d /tmp/rk-demo-sd.XXXXXX)
 rmdir "$sd"
-echo "\$ rootlesskit --state-dir=$sd --net=slirp4netns --disable-host-loopback --copy-up=/etc sh -c '...web server on port 80...'"
+echo "\$ rootlesskit --state-dir=$sd --net=slirp4netns --disable-host-loopback --copy-up=/etc --port-driver=builtin -p 127.0.0.1:$port:80/tcp sh -c '...web server on port 80...'"
 "$RK" --state-dir="$sd" --net=slirp4netns --disable-host-loopback --copy-up=/etc \
+	--port-driver=builtin -p "127.0.0.1:$port:80/tcp" \
 	sh -c 'echo "inside: $(id)"; ip -4 -o addr show tap0 | sed "s/^/inside: /"
 	       mkdir -p /tmp/www && echo "hello from inside the rootless namespaces" >/tmp/www/index.html
 	       exec busybox httpd -f -p 80 -h /tmp/www' &
@@ -36,14 +39,21 @@ while [ ! -e "$sd/child_pid" ]; do
 	i=$((i + 1)); [ $i -lt 400 ] || { echo "demo: rootlesskit did not start" >&2; exit 1; }
 	sleep 0.05
 done
-cpid=$(cat "$sd/child_pid")
-echo "host: child_pid=$cpid; fetching http://127.0.0.1:80/ inside its network namespace:"
+echo "host: child_pid=$(cat "$sd/child_pid"); port published before child_pid appeared"
+echo "\$ curl http://127.0.0.1:$port/"
 i=0
-until out=$(nsenter -U -n --preserve-credentials -t "$cpid" curl -fsS http://127.0.0.1:80/ 2>/dev/null); do
+until out=$(curl -fsS "http://127.0.0.1:$port/" 2>/dev/null); do
+	# the port is up; the web server inside may still be starting
 	i=$((i + 1)); [ $i -lt 100 ] || { echo "demo: web server did not answer" >&2; kill "$pid"; exit 1; }
 	sleep 0.05
 done
-echo "host: got: $out"
+echo "$out"
+echo "\$ rootlessctl --socket=$sd/api.sock add-ports 127.0.0.1:$((port + 1)):80/tcp"
+"$CTL" --socket="$sd/api.sock" add-ports "127.0.0.1:$((port + 1)):80/tcp"
+echo "\$ rootlessctl --socket=$sd/api.sock list-ports"
+"$CTL" --socket="$sd/api.sock" list-ports
+echo "\$ curl http://127.0.0.1:$((port + 1))/"
+curl -fsS "http://127.0.0.1:$((port + 1))/"
 kill -TERM "$pid"
 wait "$pid" 2>/dev/null || true
 [ ! -e "$sd" ] && echo "host: rootlesskit exited and removed its state dir"

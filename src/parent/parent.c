@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -530,11 +531,12 @@ static int run(struct parent *p, struct rk_err *err)
 	}
 	if (start_ports(p, err) < 0)
 		return -1;
-	if (write_child_pid(p, err) < 0)
+	/* api.sock listens before child_pid appears, so a client that waits
+	 * for child_pid can connect at once (upstream has a window there);
+	 * requests are answered once the loop below runs */
+	if (start_api(p, err) < 0 || write_child_pid(p, err) < 0)
 		return -1;
 	rk_debug("child %d is ready", (int)p->child);
-	if (start_api(p, err) < 0)
-		return -1;
 
 	/* one thread from here on: signals, the child, the API, the ports */
 	while (!p->child_exited) {
@@ -576,6 +578,12 @@ int rk_parent_main(struct rk_opts *o, struct rk_err *err)
 	if (rk_statedir_open(&p.sd, o->state_dir, err) < 0)
 		return -1;
 	signal(SIGPIPE, SIG_IGN);	/* splice() cannot say MSG_NOSIGNAL */
+	/* With file capabilities (setcap cap_net_bind_service=ep, for ports
+	 * below 1024) the kernel makes us non-dumpable: /proc/<pid> of the
+	 * child would then belong to root and newuidmap and slirp4netns could
+	 * not use it.  The capability is the user's to use anyway. */
+	if (prctl(PR_GET_DUMPABLE) != 1)
+		prctl(PR_SET_DUMPABLE, 1);
 	r = run(&p, err);
 	rk_api_stop(&p.api);
 	rk_ports_fini(&p.ports);
