@@ -27,7 +27,7 @@ wait_gone_dir() {
 as_user() {
 	runuser -u "$RK_USER" -- "$2" --state-dir="$1" --net=slirp4netns \
 		--port-driver=builtin -p 0.0.0.0:80:80/tcp \
-		busybox httpd -f -p 80 -h "$TMP/www" >"$TMP/out2" 2>&1
+		busybox httpd -f -p 80 -h "$TMP/www"
 }
 
 as_user "$TMP/run/sd1" "$TMP/bin/rootlesskit" >"$TMP/out1" 2>&1
