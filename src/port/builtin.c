@@ -562,8 +562,14 @@ static void conn_event(struct bp_conn *c, uint32_t events)
 			return;
 		if (getsockopt(c->sw.fd, SOL_SOCKET, SO_ERROR, &e, &len) < 0)
 			e = errno;
-		if (e == EINPROGRESS || e == EALREADY)
-			return;
+		if (!e) {
+			/* no error yet: connected, or still in progress? */
+			union rk_sa peer;
+			socklen_t plen = sizeof(peer);
+
+			if (getpeername(c->sw.fd, &peer.sa, &plen) < 0)
+				return;	/* EPOLLOUT will come */
+		}
 		if (e) {
 			char t[80];
 
@@ -590,9 +596,10 @@ static void conn_cw_cb(struct rk_watch *w, uint32_t events)
 {
 	struct bp_conn *c = container_of(w, struct bp_conn, cw);
 
-	/* a yielded connection is resumed through its client watch: that
-	 * call must also be able to complete a pending connect() */
-	conn_event(c, events | (c->connecting ? 0 : EPOLLOUT));
+	/* the server side reports the end of connect(); a yielded
+	 * connection is resumed through this watch */
+	if (!c->connecting)
+		conn_event(c, events);
 }
 
 static void conn_sw_cb(struct rk_watch *w, uint32_t events)
