@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: Apache-2.0
+/* test_ports.c - the port manager (src/port/manager.c) with a recording
+ * driver, the builtin driver's child-side dialer over a real socketpair,
+ * and the event loop's deferred-free rule (src/lib/loop.c) */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "lib/loop.h"
+#include "port/builtin.h"
+#include "port/port.h"
+
+/* A driver that hands out IDs in a given order and can be told to fail. */
+struct fake {
+	struct rk_port_driver drv;
+	int ids[8], nid;
+	int unexposed[8], nun;
+	bool fail;
+};
+
+static int fake_expose(struct rk_port_driver *d, const struct rk_port_spec *s,
+		       void **priv, struct rk_err *err)
+{
+	struct fake *f = (struct fake *)d;
+	int id;
+
+	if (f->fail)
+		return rk_err_set(err, "listen %s: bind: address already in use",
+				  s->proto);
+	id = f->ids[f->nid++];
+	*priv = (void *)(long)id;
+	return id;
+}
+
+static int fake_unexpose(struct rk_port_driver *d, void *priv,
+			 struct rk_err *err)
+{
+	struct fake *f = (struct fake *)d;
+
+	f->unexposed[f->nun++] = (int)(long)priv;
+	return 0;
+}
+
+static void fake_destroy(struct rk_port_driver *d)
+{
+	(void)d;
+}
+
+static struct rk_port_spec spec(const char *proto, const char *ip, int pp, int cp)
+{
+	struct rk_port_spec s = { .parent_port = pp, .child_port = cp };
+
+	snprintf(s.proto, sizeof(s.proto), "%s", proto);
+	snprintf(s.parent_ip, sizeof(s.parent_ip), "%s", ip);
+	return s;
+}
+
+static void test_manager(void **state)
+{
+	static const char *const protos[] = { "tcp", NULL };
+	struct fake f = { .drv = { .name = "fake", .protos = protos,
+				   .expose = fake_expose,
+				   .unexpose = fake_unexpose,
+				   .destroy = fake_destroy },
+			  .ids = { 5, 2, 9 } };
+	struct rk_ports m = { 0 };
+	struct rk_port_status st;
+	struct rk_port_spec s;
+	struct rk_err err = { 0 };
+
+	(void)state;
+	s = spec("tcp", "", 80, 80);
+	assert_int_equal(rk_ports_add(&m, &s, &st, &err), -1);
+	assert_string_equal(err.msg, "no PortDriver is available");
+
+	m.drv = &f.drv;
+	assert_int_equal(rk_ports_add(&m, &s, &st, &err), 0);
+	assert_int_equal(st.id, 5);
+	s = spec("tcp", "127.0.0.1", 80, 80);
+	assert_int_equal(rk_ports_add(&m, &s, &st, &err), 0);
+	s = spec("udp", "", 80, 80);
+	assert_int_equal(rk_ports_add(&m, &s, &st, &err), 0);
+	/* the table is sorted by the driver's IDs */
+	assert_int_equal(m.n, 3);
+	assert_int_equal(m.v[0].st.id, 2);
+	assert_int_equal(m.v[1].st.id, 5);
+	assert_int_equal(m.v[2].st.id, 9);
+	assert_string_equal(m.v[0].st.spec.parent_ip, "127.0.0.1");
+
+	/* conflict: same proto, parent IP string and parent port */
+	s = spec("tcp", "", 80, 90);
+	assert_int_equal(rk_ports_add(&m, &s, &st, &err), -1);
+	assert_string_equal(err.msg, "conflict with ID 5");
+	assert_int_equal(f.nid, 3);	/* the driver was not asked */
+
+	/* a driver error leaves the table unchanged */
+	f.fail = true;
+	s = spec("tcp", "", 81, 81);
+	assert_int_equal(rk_ports_add(&m, &s, &st, &err), -1);
+	assert_string_equal(err.msg, "listen tcp: bind: address already in use");
+	assert_int_equal(m.n, 3);
+
+	assert_int_equal(rk_ports_remove(&m, 7, &err), -1);
+	assert_string_equal(err.msg, "unknown id: 7");
+	assert_int_equal(rk_ports_remove(&m, 5, &err), 0);
+	assert_int_equal(f.unexposed[0], 5);
+	assert_int_equal(m.n, 2);
+	assert_int_equal(m.v[1].st.id, 9);
+	rk_ports_fini(&m);
+	assert_int_equal(f.nun, 3);
+	assert_null(m.drv);
+}
+
+/* recv_fd() - one reply and its fd (-1 if none) */
+static int recv_reply(int s, struct rk_bp_rep *r)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = r, .iov_len = sizeof(*r) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *c;
+	int fd = -1;
+
+	assert_int_equal(recvmsg(s, &mh, 0), sizeof(*r));
+	c = CMSG_FIRSTHDR(&mh);
+	if (c && c->cmsg_type == SCM_RIGHTS)
+		memcpy(&fd, CMSG_DATA(c), sizeof(fd));
+	return fd;
+}
+
+static void test_child_dialer(void **state)
+{
+	struct rk_bp_req q = { .seq = 7, .type = SOCK_STREAM };
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t alen = sizeof(a);
+	struct rk_bp_rep r;
+	int sv[2], l, fd, c;
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+	l = socket(AF_INET, SOCK_STREAM, 0);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(l, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(l, 4), 0);
+	assert_int_equal(getsockname(l, (struct sockaddr *)&a, &alen), 0);
+
+	/* a TCP dial: the reply carries a socket connected to our listener */
+	memcpy(&q.target.in, &a, sizeof(a));
+	assert_int_equal(send(sv[0], &q, sizeof(q), 0), sizeof(q));
+	/* a malformed request: EPROTO, no fd */
+	assert_int_equal(send(sv[0], "x", 1, 0), 1);
+	/* an unknown family: EINVAL */
+	q.seq = 8;
+	q.target.sa.sa_family = AF_UNIX;
+	assert_int_equal(send(sv[0], &q, sizeof(q), 0), sizeof(q));
+	assert_int_equal(rk_builtin_child_serve(sv[1]), 0);
+
+	fd = recv_reply(sv[0], &r);
+	assert_int_equal(r.seq, 7);
+	assert_int_equal(r.errnum, 0);
+	assert_true(fd >= 0);
+	c = accept(l, NULL, NULL);
+	assert_true(c >= 0);
+	assert_int_equal(recv_reply(sv[0], &r), -1);
+	assert_int_equal(r.errnum, EPROTO);
+	assert_int_equal(recv_reply(sv[0], &r), -1);
+	assert_int_equal(r.seq, 8);
+	assert_int_equal(r.errnum, EINVAL);
+
+	/* parent gone: the child learns it from EOF */
+	close(sv[0]);
+	assert_int_equal(rk_builtin_child_serve(sv[1]), -1);
+	close(sv[1]);
+	close(fd);
+	close(c);
+	close(l);
+}
+
+static int calls;
+
+static void count_cb(struct rk_watch *w, uint32_t ev)
+{
+	(void)w;
+	(void)ev;
+	calls++;
+}
+
+struct pair {
+	struct rk_watch a, b;
+	struct rk_loop *l;
+};
+
+/* a_cb() - closes and frees the object owning the other watch, which has
+ * an event in the same batch: its callback must not run */
+static void a_cb(struct rk_watch *w, uint32_t ev)
+{
+	struct pair *p = container_of(w, struct pair, a);
+
+	(void)ev;
+	calls++;
+	rk_loop_close(p->l, &p->a);
+	rk_loop_close(p->l, &p->b);
+	rk_loop_free_later(p->l, p);
+}
+
+static void test_loop(void **state)
+{
+	struct rk_loop l;
+	struct rk_err err;
+	struct pair *p = calloc(1, sizeof(*p));
+	int e1[2], e2[2];
+
+	(void)state;
+	assert_int_equal(rk_loop_init(&l, &err), 0);
+	assert_int_equal(pipe(e1), 0);
+	assert_int_equal(pipe(e2), 0);
+	p->l = &l;
+	p->a = (struct rk_watch){ .fd = e1[0], .cb = a_cb };
+	p->b = (struct rk_watch){ .fd = e2[0], .cb = a_cb };
+	assert_int_equal(rk_loop_add(&l, &p->a, EPOLLIN), 0);
+	assert_int_equal(rk_loop_add(&l, &p->b, EPOLLIN), 0);
+	assert_int_equal(write(e1[1], "x", 1), 1);
+	assert_int_equal(write(e2[1], "x", 1), 1);
+	calls = 0;
+	assert_int_equal(rk_loop_run_once(&l, 1000), 2);
+	assert_int_equal(calls, 1);	/* the second watch was skipped */
+
+	/* rk_loop_again(): called once more after the batch, without events */
+	struct rk_watch w = { .fd = e1[1], .cb = count_cb };
+
+	calls = 0;
+	assert_int_equal(rk_loop_again(&l, &w), 0);
+	assert_int_equal(rk_loop_again(&l, &w), 0);	/* queued once */
+	assert_int_equal(rk_loop_run_once(&l, -1), 0);	/* no wait */
+	assert_int_equal(calls, 1);
+	close(e1[1]);
+	close(e2[1]);
+	rk_loop_fini(&l);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_manager),
+		cmocka_unit_test(test_child_dialer),
+		cmocka_unit_test(test_loop),
+	};
+
+	return cmocka_run_group_tests_name("ports", tests, NULL, NULL);
+}
