@@ -52,7 +52,8 @@ static const char usage_main[] =
 
 struct cmd {
 	const char *name;
-	const char *usage;	/* help text */
+	const char *usage;	/* help text for CMD --help */
+	const char *topic;	/* help text for "help CMD" (urfave differs) */
 	bool has_json;
 	int (*run)(struct ctl *c, struct rk_err *err);
 };
@@ -314,15 +315,19 @@ static int cmd_info(struct ctl *c, struct rk_err *err)
 static const struct cmd cmds[] = {
 	{ "list-ports",
 	  "NAME:\n   rootlessctl list-ports - List ports\n\nUSAGE:\n   rootlessctl list-ports [command options] [flags]\n\nOPTIONS:\n   --json      Prints as JSON (default: false)\n   --help, -h  show help (default: false)\n   \n",
+	  "NAME:\n   rootlessctl list-ports - List ports\n\nUSAGE:\n   rootlessctl list-ports [command options] [flags]\n\nOPTIONS:\n   --json  Prints as JSON (default: false)\n   \n",
 	  true, cmd_list },
 	{ "add-ports",
 	  "NAME:\n   rootlessctl add-ports - Add ports\n\nUSAGE:\n   rootlessctl add-ports [command options] [flags] PARENTIP:PARENTPORT:CHILDPORT/PROTO [PARENTIP:PARENTPORT:CHILDPORT/PROTO...]\n\nDESCRIPTION:\n   Add exposed ports. The port spec is similar to `docker run -p`. e.g. \"127.0.0.1:8080:80/tcp\".\n\nOPTIONS:\n   --json      Prints as JSON (default: false)\n   --help, -h  show help (default: false)\n   \n",
+	  "NAME:\n   rootlessctl add-ports - Add ports\n\nUSAGE:\n   rootlessctl add-ports [command options] [flags] PARENTIP:PARENTPORT:CHILDPORT/PROTO [PARENTIP:PARENTPORT:CHILDPORT/PROTO...]\n\nDESCRIPTION:\n   Add exposed ports. The port spec is similar to `docker run -p`. e.g. \"127.0.0.1:8080:80/tcp\".\n\nOPTIONS:\n   --json  Prints as JSON (default: false)\n   \n",
 	  true, cmd_add },
 	{ "remove-ports",
 	  "NAME:\n   rootlessctl remove-ports - Remove ports\n\nUSAGE:\n   rootlessctl remove-ports [command options] [flags] ID [ID...]\n\nOPTIONS:\n   --help, -h  show help (default: false)\n   \n",
+	  "NAME:\n   rootlessctl remove-ports - Remove ports\n\nUSAGE:\n   rootlessctl remove-ports [flags] ID [ID...]\n",
 	  false, cmd_remove },
 	{ "info",
 	  "NAME:\n   rootlessctl info - Show info\n\nUSAGE:\n   rootlessctl info [command options] [flags]\n\nOPTIONS:\n   --json      Prints as JSON (default: false)\n   --help, -h  show help (default: false)\n   \n",
+	  "NAME:\n   rootlessctl info - Show info\n\nUSAGE:\n   rootlessctl info [command options] [flags]\n\nOPTIONS:\n   --json  Prints as JSON (default: false)\n   \n",
 	  true, cmd_info },
 };
 
@@ -419,10 +424,10 @@ static int run(int argc, char **argv, struct rk_err *err)
 		if (i + 1 < argc) {
 			cmd = find_cmd(argv[i + 1]);
 			if (!cmd) {
-				printf("No help topic for '%s'\n", argv[i + 1]);
+				fprintf(stderr, "No help topic for '%s'\n", argv[i + 1]);
 				return 3;
 			}
-			fputs(cmd->usage, stdout);
+			fputs(cmd->topic, stdout);
 		} else {
 			fputs(usage_main, stdout);
 		}
@@ -430,7 +435,7 @@ static int run(int argc, char **argv, struct rk_err *err)
 	}
 	cmd = find_cmd(argv[i]);
 	if (!cmd) {
-		printf("No help topic for '%s'\n", argv[i]);
+		fprintf(stderr, "No help topic for '%s'\n", argv[i]);
 		return 3;
 	}
 	for (i++; i < argc; i++) {
