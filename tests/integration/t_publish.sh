@@ -1,0 +1,54 @@
+#!/bin/sh
+# -p/--publish: ports are exposed before child_pid appears; any failure
+# aborts start-up with "failed to expose port SPEC: ...", exit status 1,
+# the command never runs, and nothing is left behind (state dir, helper
+# processes, listeners of the ports exposed before the failing one).
+. "$(dirname "$0")/lib.sh"
+mkdir -p "$TMP/tmpdir"
+p=$(free_port)
+q=$((p + 1))
+
+# start_fail DESC WANT ARGS... - rootlesskit must fail with WANT on stderr
+start_fail() {
+	_d=$1
+	_want=$2
+	shift 2
+	rm -f "$TMP/ran"
+	before=$(pgrep -u "$(id -u)" -c slirp4netns || true)
+	TMPDIR="$TMP/tmpdir" "$RK" --net=slirp4netns --port-driver=builtin "$@" touch "$TMP/ran" 2>"$TMP/err"
+	is "$?" 1 "$_d: exit status 1"
+	contains "$TMP/err" "[rootlesskit:parent] error: $_want" "$_d: message"
+	check "$_d: the command did not run" test ! -e "$TMP/ran"
+	is "$(ls "$TMP/tmpdir" | wc -l)" 0 "$_d: no state dir left"
+	is "$(pgrep -u "$(id -u)" -c slirp4netns || true)" "$before" "$_d: no slirp4netns left"
+}
+
+# a host process holds 127.0.0.1:$q
+python3 -c 'import socket,sys,time; s=socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1); open(sys.argv[2],"w").close(); time.sleep(60)' "$q" "$TMP/held" &
+holder=$!
+_bg_pids="$_bg_pids $holder"
+for i in $(seq 100); do [ -e "$TMP/held" ] && break; sleep 0.05; done
+
+start_fail "port in use" "failed to expose port 127.0.0.1:$q:80/tcp: listen tcp 127.0.0.1:$q: bind: address already in use" \
+	-p "127.0.0.1:$p:80/tcp" -p "127.0.0.1:$q:80/tcp"
+check "the port exposed before the failing one was released" \
+	python3 -c 'import socket,sys; s=socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1])))' "$p"
+start_fail "bad spec" 'unexpected ParentPort in PortSpec string: "127.0.0.1:x:80/tcp": strconv.Atoi: parsing "x": invalid syntax' \
+	-p "127.0.0.1:x:80/tcp"
+start_fail "bad port" "invalid ChildPort: 0" -p "127.0.0.1:$p:0/tcp"
+start_fail "sctp" "failed to expose port 0.0.0.0:$p:80/sctp: unsupported port protocol sctp" -p "0.0.0.0:$p:80/sctp"
+start_fail "conflicting -p" "failed to expose port 127.0.0.1:$p:81/tcp: conflict with ID 1" \
+	-p "127.0.0.1:$p:80/tcp" -p "127.0.0.1:$p:81/tcp"
+kill "$holder"
+
+# success: the port answers as soon as child_pid exists
+sd="$TMP/sd"
+bg "$RK" --state-dir="$sd" --net=slirp4netns --port-driver=builtin -p "127.0.0.1:$p:80/tcp" sleep infinity 2>/dev/null
+pid=$BG
+wait_file "$sd/child_pid"
+check "the -p port listens when child_pid appears" \
+	python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2)' "$p"
+check "api.sock is listening when child_pid appears" test -S "$sd/api.sock"
+kill "$pid"
+wait "$pid" 2>/dev/null
+done_testing
