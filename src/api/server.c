@@ -34,7 +34,7 @@
 #include "../lib/log.h"
 #include "../lib/util.h"
 
-#define MAX_BODY (64 * 1024)
+#define MAX_BODY ((size_t)64 * 1024)
 
 /* Per-request state: the body collected so far. */
 struct req {
@@ -248,7 +248,7 @@ static int listen_unix(const char *path, struct rk_err *err)
 
 	if (strlen(path) >= sizeof(sun.sun_path))
 		return rk_err_set(err, "listen unix %s: path too long", path);
-	strcpy(sun.sun_path, path);
+	memcpy(sun.sun_path, path, strlen(path) + 1);
 	unlink(path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
@@ -296,7 +296,7 @@ int rk_api_start(struct rk_api *a, struct rk_loop *loop, const char *path,
 		MHD_USE_EPOLL | MHD_USE_SUPPRESS_DATE_NO_CLOCK, 0, NULL, NULL,
 		handler, a, MHD_OPTION_LISTEN_SOCKET, fd,
 		MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)256,
 		MHD_OPTION_END);

@@ -48,11 +48,10 @@
 #include "../lib/util.h"
 
 #define PIPE_POOL_MAX	64		/* idle pipes kept */
-#define FALLBACK_BUF	(256 * 1024)
-#define YIELD_BYTES	(8u << 20)	/* per direction per turn */
+#define YIELD_BYTES	((size_t)8 << 20)	/* per direction per turn */
 #define ACCEPT_BATCH	64
 #define UDP_VLEN	32
-#define UDP_BUF		65536		/* > 65507, the largest UDPv4 payload */
+#define UDP_BUF		((size_t)65536)	/* > 65507, the largest UDPv4 payload */
 #define UDP_QUEUE	64		/* datagrams held while dialling */
 #define UDP_HASH	256
 
@@ -417,13 +416,13 @@ static void conn_close(struct bp_conn *c)
 
 /* pump_buf() - fallback: move data with read/write.  Returns bytes moved,
  * 0 if blocked, -1 on a fatal error. */
-static ssize_t pump_buf(struct bp_dir *d, int src, int dst)
+static ssize_t pump_buf(struct bp_dir *d, int src, int dst, size_t cap)
 {
 	ssize_t moved = 0, n;
 
 	for (;;) {
 		if (d->len == 0 && !d->eof) {
-			n = read(src, d->buf, FALLBACK_BUF);
+			n = read(src, d->buf, cap);
 			if (n == 0) {
 				d->eof = true;
 			} else if (n < 0) {
@@ -452,15 +451,16 @@ static ssize_t pump_buf(struct bp_dir *d, int src, int dst)
 	}
 }
 
-/* to_fallback() - switch @d to read/write; returns 0 or -1 */
+/* to_fallback() - switch @d to read/write through a buffer as large as a
+ * pipe, so what the pipe already holds fits; returns 0 or -1 */
 static int to_fallback(struct bp *b, struct bp_dir *d)
 {
-	d->buf = malloc(FALLBACK_BUF);
+	d->buf = malloc((size_t)b->pipe_size);
 	if (!d->buf)
 		return -1;
 	d->off = d->len = 0;
 	if (d->inpipe) {	/* keep the bytes already in the pipe */
-		ssize_t n = read(d->pipe[0], d->buf, FALLBACK_BUF);
+		ssize_t n = read(d->pipe[0], d->buf, (size_t)b->pipe_size);
 
 		if (n < 0 || (size_t)n != d->inpipe)
 			return -1;
@@ -532,7 +532,7 @@ static int pump(struct bp_conn *c, int i)
 			return 1;
 	}
 	if (d->buf) {
-		n = pump_buf(d, src, dst);
+		n = pump_buf(d, src, dst, (size_t)b->pipe_size);
 		if (n < 0)
 			return -1;
 		if (n >= (ssize_t)YIELD_BYTES)
@@ -883,7 +883,7 @@ static struct bp_flow *flow_get(struct bp_port *p, const union rk_sa *client,
 	unsigned h = flow_hash(client);
 
 	if (!p->hash) {
-		p->hash = calloc(UDP_HASH, sizeof(*p->hash));
+		p->hash = calloc(UDP_HASH, sizeof(struct bp_flow *));
 		if (!p->hash)
 			return NULL;
 	}
