@@ -78,9 +78,11 @@ install: $(BUILD)/rootlesskit $(BUILD)/rootlessctl
 	install -m 0755 $(BUILD)/rootlesskit $(DESTDIR)$(BINDIR)/rootlesskit
 	install -m 0755 $(BUILD)/rootlessctl $(DESTDIR)$(BINDIR)/rootlessctl
 	install -m 0644 docs/rootlesskit.1 $(DESTDIR)$(MANDIR)/man1/rootlesskit.1
+	install -m 0644 docs/rootlessctl.1 $(DESTDIR)$(MANDIR)/man1/rootlessctl.1
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/rootlesskit $(DESTDIR)$(BINDIR)/rootlessctl $(DESTDIR)$(MANDIR)/man1/rootlesskit.1
+	rm -f $(DESTDIR)$(BINDIR)/rootlesskit $(DESTDIR)$(BINDIR)/rootlessctl $(DESTDIR)$(MANDIR)/man1/rootlesskit.1 \
+		$(DESTDIR)$(MANDIR)/man1/rootlessctl.1
 
 lint:
 	clang-tidy --quiet $(LIB_SRCS) src/cmd/rootlesskit.c src/cmd/rootlessctl.c -- $(CPPFLAGS) -std=gnu11
