@@ -27,12 +27,14 @@ CTL="$RK_BIN/rootlessctl"
 port=${DEMO_PORT:-8080}
 sd=$(mktemp -d /tmp/rk-demo-sd.XXXXXX)
 rmdir "$sd"
+www=$(mktemp -d /tmp/rk-demo-www.XXXXXX)
+trap 'rm -rf "$www"' EXIT
 echo "\$ rootlesskit --state-dir=$sd --net=slirp4netns --disable-host-loopback --copy-up=/etc --port-driver=builtin -p 127.0.0.1:$port:80/tcp sh -c '...web server on port 80...'"
 "$RK" --state-dir="$sd" --net=slirp4netns --disable-host-loopback --copy-up=/etc \
 	--port-driver=builtin -p "127.0.0.1:$port:80/tcp" \
 	sh -c 'echo "inside: $(id)"; ip -4 -o addr show tap0 | sed "s/^/inside: /"
-	       mkdir -p /tmp/www && echo "hello from inside the rootless namespaces" >/tmp/www/index.html
-	       exec busybox httpd -f -p 80 -h /tmp/www' &
+	       echo "hello from inside the rootless namespaces" >"$1/index.html"
+	       exec busybox httpd -f -p 80 -h "$1"' sh "$www" &
 pid=$!
 i=0
 while [ ! -e "$sd/child_pid" ]; do
@@ -54,6 +56,7 @@ echo "\$ rootlessctl --socket=$sd/api.sock list-ports"
 "$CTL" --socket="$sd/api.sock" list-ports
 echo "\$ curl http://127.0.0.1:$((port + 1))/"
 curl -fsS "http://127.0.0.1:$((port + 1))/"
+echo "host: stopping rootlesskit (SIGTERM; it reports how the command ended)"
 kill -TERM "$pid"
 wait "$pid" 2>/dev/null || true
 [ ! -e "$sd" ] && echo "host: rootlesskit exited and removed its state dir"
