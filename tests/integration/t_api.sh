@@ -52,8 +52,8 @@ is "$(json 'j["portDriver"]')" "{'driver': 'builtin', 'protos': ['tcp', 'tcp4', 
 api GET /v1/ports
 is "$CODE:$BODY" "200:[]" "empty port list"
 
-p1=$(free_port)
-p2=$((p1 + 1))
+set -- $(free_ports 4)
+p1=$1 p2=$2 p3=$3 p4=$4
 api POST /v1/ports "{\"proto\":\"tcp\",\"parentIP\":\"127.0.0.1\",\"parentPort\":$p1,\"childPort\":80}"
 is "$CODE:$BODY" "201:{\"id\":1,\"spec\":{\"proto\":\"tcp\",\"parentIP\":\"127.0.0.1\",\"parentPort\":$p1,\"childPort\":80}}" "POST: 201 and the Status"
 is "$(fetch "$p1")" hello-api "the new port forwards"
@@ -130,13 +130,12 @@ is "$(fetch "$p1")" hello-api "the re-added port forwards"
 # HTTP robustness
 curl -sv --unix-socket "$sd/api.sock" http://rootlesskit/v1/info http://rootlesskit/v1/ports >/dev/null 2>"$TMP/ka"
 contains "$TMP/ka" "Re-using existing connection" "keep-alive: two requests on one connection"
-p3=$((p1 + 2))
 curl -sv --unix-socket "$sd/api.sock" -H 'Expect: 100-continue' -H 'Content-Type: application/json' \
 	--data-binary "{\"proto\":\"tcp\",\"parentIP\":\"127.0.0.1\",\"parentPort\":$p3,\"childPort\":80}" \
 	http://rootlesskit/v1/ports >"$TMP/body" 2>"$TMP/ec"
 contains "$TMP/ec" "HTTP/1.1 100 Continue" "Expect: 100-continue is answered"
 is "$(json 'j["id"]')" 5 "... and the port is added"
-printf '{"proto":"tcp","parentIP":"127.0.0.1","parentPort":%d,"childPort":80}' $((p1 + 3)) >"$TMP/spec.json"
+printf '{"proto":"tcp","parentIP":"127.0.0.1","parentPort":%d,"childPort":80}' $p4 >"$TMP/spec.json"
 CODE=$(curl -sS -o "$TMP/body" -w '%{http_code}' --unix-socket "$sd/api.sock" -H 'Transfer-Encoding: chunked' \
 	--data-binary @"$TMP/spec.json" http://rootlesskit/v1/ports)
 is "$CODE:$(json 'j["id"]')" "201:6" "chunked request body"

@@ -4,7 +4,8 @@
 # sending side and still reads the server's reply.
 . "$(dirname "$0")/lib.sh"
 sd="$TMP/sd"
-p=$(free_port)
+set -- $(free_ports 2)
+p=$1 p2=$2
 chmod 755 "$TMP"
 cat >"$TMP/server.py" <<'PY'
 import hashlib, os, socket, sys, threading
@@ -35,14 +36,14 @@ threading.Thread(target=serve, args=(9000, sink), daemon=True).start()
 serve(9001, source)
 PY
 bg "$RK" --state-dir="$sd" --net=slirp4netns --port-driver=builtin --pidns \
-	-p "127.0.0.1:$p:9000/tcp" -p "127.0.0.1:$((p + 1)):9001/tcp" \
+	-p "127.0.0.1:$p:9000/tcp" -p "127.0.0.1:$p2:9001/tcp" \
 	python3 "$TMP/server.py" "$TMP/sent" 2>"$TMP/err"
 pid=$BG
 wait_file "$sd/child_pid" || { not_ok "rootlesskit started"; cat "$TMP/err"; done_testing; exit 1; }
 
-python3 - "$p" "$TMP/sent" >"$TMP/out" 2>&1 <<'PY'
+python3 - "$p" "$p2" "$TMP/sent" >"$TMP/out" 2>&1 <<'PY'
 import hashlib, os, socket, sys, time
-port, sent = int(sys.argv[1]), sys.argv[2]
+port, port2, sent = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 def connect(port):
     for _ in range(100):  # the server inside may still be starting
         c = socket.create_connection(("127.0.0.1", port))
@@ -64,7 +65,7 @@ c.shutdown(socket.SHUT_WR)
 reply = c.makefile().readline().split()
 print("up", reply == [str(1 << 30), h.hexdigest()], reply)
 # server -> client
-c = connect(port + 1)
+c = connect(port2)
 h, n = hashlib.sha1(), 0
 while True:
     d = c.recv(1 << 20)

@@ -5,8 +5,8 @@
 # processes, listeners of the ports exposed before the failing one).
 . "$(dirname "$0")/lib.sh"
 mkdir -p "$TMP/tmpdir"
-p=$(free_port)
-q=$((p + 1))
+set -- $(free_ports 2)
+p=$1 q=$2
 
 # start_fail DESC WANT ARGS... - rootlesskit must fail with WANT on stderr
 start_fail() {

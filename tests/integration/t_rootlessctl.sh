@@ -52,7 +52,8 @@ against() {
 	wait_file "$sd/child_pid" || { not_ok "$name rootlesskit started"; return; }
 	wait_file "$sd/api.sock" || { not_ok "$name api.sock appeared"; return; }
 	S="--socket=$sd/api.sock"
-	p1=$(free_port); p2=$((p1 + 1)); p3=$((p1 + 2)); p4=$((p1 + 3))
+	set -- $(free_ports 4)
+	p1=$1 p2=$2 p3=$3 p4=$4
 
 	both "$name: info" "$S" info
 	contains "$TMP/ours.stdout" "- Port Driver: builtin" "$name: info names the port driver"
