@@ -5,6 +5,7 @@
 #   make                 build rootlesskit into build/
 #   make check           unit + integration tests, plain and ASan+UBSan builds
 #   make run             the demo (README quick start)
+#   make bench           benchmark suite against Go RootlessKit (bench/)
 #   make install         PREFIX=/usr/local DESTDIR=
 #   make lint            clang-tidy and cppcheck
 
@@ -25,7 +26,11 @@ CPPFLAGS += -D_FORTIFY_SOURCE=2
 endif
 endif
 CPPFLAGS += -D_GNU_SOURCE
-LDLIBS += -ljansson -lmicrohttpd -lcurl
+LDLIBS += -ljansson
+# each binary links only what it uses (libcurl alone pulls in a dozen
+# libraries, whose pages count against rootlesskit's resident memory)
+RK_LIBS := -lmicrohttpd
+CTL_LIBS := -lcurl
 
 LIB_SRCS := $(wildcard src/lib/*.c) $(wildcard src/net/*.c) \
 	    $(wildcard src/parent/*.c) $(wildcard src/child/*.c) \
@@ -35,7 +40,7 @@ HDRS := $(wildcard src/*/*.h)
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all check unit integration asan run install uninstall lint clean deps
+.PHONY: all check unit integration asan run bench install uninstall lint clean deps
 
 all: $(BUILD)/rootlesskit $(BUILD)/rootlessctl
 
@@ -47,14 +52,14 @@ $(BUILD)/librk.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
 $(BUILD)/rootlesskit: $(BUILD)/src/cmd/rootlesskit.o $(BUILD)/librk.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(RK_LIBS) $(LDLIBS)
 
 $(BUILD)/rootlessctl: $(BUILD)/src/cmd/rootlessctl.o $(BUILD)/librk.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CTL_LIBS) $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/librk.a $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Isrc -o $@ $< $(BUILD)/librk.a $(LDLIBS) -lcmocka
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Isrc -o $@ $< $(BUILD)/librk.a $(RK_LIBS) $(CTL_LIBS) $(LDLIBS) -lcmocka
 
 unit: $(UNIT_TESTS)
 	@fail=0; for t in $(UNIT_TESTS); do echo "# $$t"; $$t || fail=1; done; exit $$fail
@@ -72,6 +77,15 @@ check:
 run: $(BUILD)/rootlesskit $(BUILD)/rootlessctl
 	tests/deps.sh run
 	RK_BIN=$(abspath $(BUILD)) tests/demo.sh
+
+$(BUILD)/connrate: bench/connrate.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -pthread -o $@ $<
+
+# make bench: the side-by-side benchmark (bench/run.sh, bench/suite.py)
+bench: $(BUILD)/rootlesskit $(BUILD)/rootlessctl $(BUILD)/connrate
+	tests/deps.sh bench
+	RK_BIN=$(abspath $(BUILD)) sh bench/run.sh
 
 install: $(BUILD)/rootlesskit $(BUILD)/rootlessctl
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1

@@ -3,6 +3,7 @@
 #   MODE=build  compiler and libraries
 #   MODE=run    build + what the demo (make run) uses
 #   MODE=check  run + what the test suites use
+#   MODE=bench  check + what the benchmark suite uses
 # As root, missing packages are installed with apt-get; otherwise the exact
 # apt-get line is printed and the script fails.
 set -eu
@@ -14,7 +15,8 @@ case $mode in
 build) pkgs=$build ;;
 run) pkgs=$run ;;
 check) pkgs=$check ;;
-*) echo "usage: $0 build|run|check" >&2; exit 2 ;;
+bench) pkgs="$check iperf3 rootlesskit" ;;
+*) echo "usage: $0 build|run|check|bench" >&2; exit 2 ;;
 esac
 missing=
 for p in $pkgs; do
