@@ -182,7 +182,7 @@ static int run_command(struct rk_child_ctx *c, struct rk_err *err)
 			close(c->port_fd);
 			c->port_fd = -1;
 		}
-		while ((sig = rk_sigfwd_read(sfd)) > 0) {
+		while (p[0].revents && (sig = rk_sigfwd_read(sfd)) > 0) {
 			pid_t w;
 			int ws;
 

@@ -67,8 +67,18 @@ void rk_loop_close(struct rk_loop *l, struct rk_watch *w)
 {
 	if (w->fd < 0)
 		return;
+	/* explicit: close() deregisters only when no other reference to
+	 * the file exists (another process may still hold one) */
 	epoll_ctl(l->epfd, EPOLL_CTL_DEL, w->fd, NULL);
 	close(w->fd);
+	w->fd = -1;
+}
+
+void rk_loop_close_sole(struct rk_watch *w)
+{
+	if (w->fd < 0)
+		return;
+	close(w->fd);	/* the last reference: this deregisters it */
 	w->fd = -1;
 }
 

@@ -52,6 +52,11 @@ int rk_loop_mod(struct rk_loop *l, struct rk_watch *w, uint32_t events);
  * callbacks for it); safe to call twice */
 void rk_loop_close(struct rk_loop *l, struct rk_watch *w);
 
+/* rk_loop_close_sole() - like rk_loop_close() for an fd that is the only
+ * reference to its file (e.g. from accept() in this process): close()
+ * deregisters it, one syscall saved on a per-connection path */
+void rk_loop_close_sole(struct rk_watch *w);
+
 /* rk_loop_again() - call @w once more (events = EPOLLIN|EPOLLOUT) after the
  * current batch, for work cut short to stay fair; returns 0 or -1 (ENOMEM) */
 int rk_loop_again(struct rk_loop *l, struct rk_watch *w);

@@ -5,9 +5,11 @@
  * Theory of operation.  Each exposed port is a listening socket in the
  * host namespace, registered in the parent's single epoll loop.
  *
- * TCP: a new client is accepted at once and a request for a socket to the
- * target is queued on the channel to the child (builtin_child.c).  The
- * child answers, in order, with a socket whose connect() is under way.
+ * TCP: a new client is accepted at once and gets a socket from a pool of
+ * fresh, unconnected sockets that the child created in its network
+ * namespace (builtin_child.c); connect() on such a socket reaches the
+ * target inside the namespace.  The pool is refilled in batches, ahead of
+ * need, so a forwarded connection costs no round trip to the child.
  * Both sockets then join the loop edge-triggered; data moves with
  * splice(2) socket -> pipe -> socket, so payload never enters user space.
  * Pipes come from a pool and are held only while data is in them, which
@@ -18,9 +20,9 @@
  * back to read/write through a buffer.  A direction that moved a lot in
  * one go yields (rk_loop_again()) so one fast flow cannot starve others.
  *
- * UDP: a flow table per port keyed by client address.  A datagram from a
- * new client queues a request for a connected UDP socket from the child;
- * datagrams arriving meanwhile wait in the flow.  Datagrams are read with
+ * UDP: a flow table per port keyed by client address.  A new client gets
+ * a UDP socket from the pool, connected to the target; if the pool is
+ * empty, its datagrams wait in the flow until the refill arrives.  Datagrams are read with
  * recvmmsg() and passed on with sendmmsg() in batches, in both directions.
  * Flows are kept in least-recently-used order, so expiring idle ones (90 s
  * by default) only ever looks at list heads; one timerfd fires at the next
@@ -39,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/udp.h>
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
 #include <time.h>
@@ -54,6 +57,13 @@
 #define UDP_BUF		((size_t)65536)	/* > 65507, the largest UDPv4 payload */
 #define UDP_QUEUE	64		/* datagrams held while dialling */
 #define UDP_HASH	256
+#define GSO_MAX_SEGS	64		/* UDP_MAX_SEGMENTS */
+#define GSO_MAX_PAYLOAD	65000		/* one UDP GSO send: < 64 KiB */
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT	103
+#endif
+#define POOL_BATCH	32		/* sockets per refill */
+#define POOL_LOW	8		/* refill below this */
 
 static const char *const builtin_protos[] = {
 	"tcp", "tcp4", "tcp6", "udp", "udp4", "udp6", NULL
@@ -62,9 +72,20 @@ static const char *const builtin_protos[] = {
 struct bp;
 struct bp_port;
 
-/* A flow waiting for its socket from the child. */
+/* A connection or flow waiting for a socket from an empty pool. */
 struct bp_waiter {
 	void (*done)(struct bp_waiter *w, int fd, int errnum);
+	struct bp_pool *pool;		/* set while waiting */
+	struct bp_waiter *prev, *next;
+};
+
+/* Fresh sockets of one family and type, made by the child. */
+struct bp_pool {
+	int family, type;
+	int fds[2 * POOL_BATCH];
+	int n;
+	bool pending;			/* a refill was asked for */
+	struct bp_waiter *head, *tail;	/* FIFO of waiters */
 };
 
 struct bp_dir {
@@ -116,19 +137,12 @@ struct bp_port {
 	struct bp_port *prev, *next;
 };
 
-struct bp_item {
-	struct bp_waiter *w;	/* NULL once cancelled */
-	struct rk_bp_req req;
-};
-
 struct bp {
 	struct rk_port_driver drv;
 	struct rk_loop *loop;
 	struct rk_watch chan;
-	bool chan_out;			/* EPOLLOUT wanted */
 	bool chan_dead;
-	struct bp_item *q;		/* ring: [head, sent) sent, [sent, tail) not yet */
-	size_t qcap, head, sent, tail;
+	struct bp_pool pools[4];	/* [IPv6?][UDP?] */
 	uint32_t seq;
 	int next_id;
 	struct bp_port *ports;
@@ -140,6 +154,7 @@ struct bp {
 	struct rk_watch timer;
 	bool timer_armed;
 	char *ubuf;			/* UDP_VLEN * UDP_BUF */
+	bool no_gso;			/* UDP_SEGMENT refused: sendmmsg only */
 	char host_gw[INET6_ADDRSTRLEN];
 };
 
@@ -172,164 +187,170 @@ static socklen_t sa_len(const union rk_sa *a)
 	return a->sa.sa_family == AF_INET6 ? sizeof(a->in6) : sizeof(a->in);
 }
 
-/* ---- the channel to the child ------------------------------------------ */
+/* ---- the channel to the child: socket pools ----------------------------- */
 
-/* chan_events() - re-arm the channel's epoll interest */
-static void chan_events(struct bp *b, bool out)
+/* pool_of() - the pool for @family and @type */
+static struct bp_pool *pool_of(struct bp *b, int family, int type)
 {
-	if (b->chan_out == out || b->chan.fd < 0)
+	return &b->pools[(family == AF_INET6) * 2 + (type == SOCK_DGRAM)];
+}
+
+/* pool_refill() - ask the child for a batch, unless one is on its way.
+ * At most one request per pool is in flight, so the send cannot block. */
+static void pool_refill(struct bp *b, struct bp_pool *p)
+{
+	struct rk_bp_req q = { .seq = b->seq++, .family = p->family,
+			       .type = p->type, .count = POOL_BATCH };
+
+	if (p->pending || b->chan_dead)
 		return;
-	b->chan_out = out;
-	rk_loop_mod(b->loop, &b->chan, EPOLLIN | (out ? EPOLLOUT : 0));
-}
-
-/* chan_flush() - send queued requests until the socket is full */
-static void chan_flush(struct bp *b)
-{
-	while (b->sent != b->tail) {
-		struct bp_item *it = &b->q[b->sent % b->qcap];
-
-		if (send(b->chan.fd, &it->req, sizeof(it->req),
-			 MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN)
-				break;
-			rk_debug("builtin: channel to the child: %s", strerror(errno));
+	while (send(b->chan.fd, &q, sizeof(q), MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+		if (errno == EINTR)
+			continue;
+		rk_debug("builtin: channel to the child: %s", strerror(errno));
+		if (errno != EAGAIN)
 			b->chan_dead = true;
-			break;
-		}
-		b->sent++;
+		return;
 	}
-	chan_events(b, b->sent != b->tail && !b->chan_dead);
+	p->pending = true;
 }
 
-/* request() - ask the child for a @type socket to @target for @w; the
- * answer comes through @w->done().  Returns 0 or -1 (errno). */
-static int request(struct bp *b, struct bp_waiter *w, int type,
-		   const union rk_sa *target)
+/*
+ * pool_take() - a fresh socket of @family/@type for @w.
+ * Return: the socket; or -1 with @w queued (its done() runs when a socket
+ * arrives); or -2 with errno set when none can come (the child is gone).
+ */
+static int pool_take(struct bp *b, int family, int type, struct bp_waiter *w)
 {
-	struct bp_item *it;
+	struct bp_pool *p = pool_of(b, family, type);
+	int fd = -1;
 
+	if (p->n && !p->head)
+		fd = p->fds[--p->n];
+	if (p->n < POOL_LOW)
+		pool_refill(b, p);
+	if (fd >= 0)
+		return fd;
 	if (b->chan_dead) {
 		errno = ECONNRESET;
-		return -1;
+		return -2;
 	}
-	if (b->tail - b->head == b->qcap) {
-		size_t cap = b->qcap ? b->qcap * 2 : 256;
-		struct bp_item *nq = malloc(cap * sizeof(*nq));
-
-		if (!nq)
-			return -1;
-		for (size_t i = b->head; i != b->tail; i++)
-			nq[(i - b->head) % cap] = b->q[i % b->qcap];
-		b->sent -= b->head;
-		b->tail -= b->head;
-		b->head = 0;
-		free(b->q);
-		b->q = nq;
-		b->qcap = cap;
-	}
-	it = &b->q[b->tail % b->qcap];
-	memset(it, 0, sizeof(*it));
-	it->w = w;
-	it->req.seq = b->seq++;
-	it->req.type = type;
-	it->req.target = *target;
-	it->req.source.sa.sa_family = AF_UNSPEC;
-	b->tail++;
-	chan_flush(b);
-	return 0;
+	w->pool = p;
+	w->next = NULL;
+	w->prev = p->tail;
+	if (p->tail)
+		p->tail->next = w;
+	else
+		p->head = w;
+	p->tail = w;
+	return -1;
 }
 
-/* cancel() - forget the request of @w (its owner goes away) */
-static void cancel(struct bp *b, struct bp_waiter *w)
+/* cancel() - take @w off its pool's wait list (its owner goes away) */
+static void cancel(struct bp_waiter *w)
 {
-	for (size_t i = b->head; i != b->tail; i++) {
-		if (b->q[i % b->qcap].w == w)
-			b->q[i % b->qcap].w = NULL;
-	}
+	struct bp_pool *p = w->pool;
+
+	if (!p)
+		return;
+	if (w->prev)
+		w->prev->next = w->next;
+	else
+		p->head = w->next;
+	if (w->next)
+		w->next->prev = w->prev;
+	else
+		p->tail = w->prev;
+	w->pool = NULL;
 }
 
-/* recv_reply() - one reply; returns 1 with *fd (or -1 and *errnum), 0 if
- * none is waiting, -1 when the channel is gone */
-static int recv_reply(struct bp *b, struct rk_bp_rep *r, int *fd)
+/* pool_serve() - hand sockets to waiters in order; with @errnum and no
+ * sockets, fail them all */
+static void pool_serve(struct bp *b, struct bp_pool *p, int errnum)
+{
+	while (p->head && (p->n || errnum)) {
+		struct bp_waiter *w = p->head;
+
+		cancel(w);
+		if (p->n)
+			w->done(w, p->fds[--p->n], 0);
+		else
+			w->done(w, -1, errnum);
+	}
+	if (p->head || p->n < POOL_LOW)
+		pool_refill(b, p);
+}
+
+/* recv_batch() - one reply into its pool; returns 1, 0 if none is
+ * waiting, -1 when the channel is gone */
+static int recv_batch(struct bp *b)
 {
 	union {
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(sizeof(int) * RK_BP_MAX_FDS)];
 		struct cmsghdr align;
 	} u;
-	struct iovec iov = { .iov_base = r, .iov_len = sizeof(*r) };
+	struct rk_bp_rep r;
+	struct iovec iov = { .iov_base = &r, .iov_len = sizeof(r) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-			     .msg_control = u.buf,
-			     .msg_controllen = sizeof(u.buf) };
+			     .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	int fds[RK_BP_MAX_FDS], n = 0, errnum;
+	struct bp_pool *p;
 	struct cmsghdr *c;
-	ssize_t n;
+	ssize_t len;
 
-	*fd = -1;
 	do {
-		n = recvmsg(b->chan.fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-	} while (n < 0 && errno == EINTR);
-	if (n < 0)
+		len = recvmsg(b->chan.fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	} while (len < 0 && errno == EINTR);
+	if (len < 0)
 		return errno == EAGAIN ? 0 : -1;
-	if (n == 0)
+	if (len == 0)
 		return -1;
 	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-		    c->cmsg_len == CMSG_LEN(sizeof(int)))
-			memcpy(fd, CMSG_DATA(c), sizeof(int));
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+			n = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+			memcpy(fds, CMSG_DATA(c), sizeof(int) * (size_t)n);
+		}
 	}
-	if (n != (ssize_t)sizeof(*r)) {
-		r->errnum = EPROTO;
-	} else if (r->errnum == 0 && *fd < 0) {
-		/* MSG_CTRUNC: we are out of fds; this flow fails */
-		r->errnum = (mh.msg_flags & MSG_CTRUNC) ? EMFILE : EPROTO;
+	if (len != (ssize_t)sizeof(r) ||
+	    (r.family != AF_INET && r.family != AF_INET6)) {
+		while (n--)
+			close(fds[n]);
+		return 1;
 	}
-	if (r->errnum && *fd >= 0) {
-		close(*fd);
-		*fd = -1;
+	p = pool_of(b, r.family, r.type == SOCK_DGRAM ? SOCK_DGRAM : SOCK_STREAM);
+	p->pending = false;
+	/* MSG_CTRUNC: we are out of fds and got fewer than were sent */
+	errnum = r.errnum ? r.errnum : (mh.msg_flags & MSG_CTRUNC) ? EMFILE : EPROTO;
+	for (int i = 0; i < n; i++) {
+		if (p->n < (int)ARRAY_SIZE(p->fds))
+			p->fds[p->n++] = fds[i];
+		else
+			close(fds[i]);
+	}
+	if (n == 0) {
+		rk_debug("builtin: no sockets from the child: %s", strerror(errnum));
+		pool_serve(b, p, errnum);
+	} else {
+		pool_serve(b, p, 0);
 	}
 	return 1;
 }
 
-/* chan_cb() - replies from the child, and room to send more requests */
+/* chan_cb() - socket batches from the child */
 static void chan_cb(struct rk_watch *w, uint32_t events)
 {
 	struct bp *b = container_of(w, struct bp, chan);
-	struct rk_bp_rep r;
-	int fd, n;
+	int r;
 
-	if (events & EPOLLOUT)
-		chan_flush(b);
-	while (b->head != b->sent && (n = recv_reply(b, &r, &fd)) > 0) {
-		struct bp_item *it = &b->q[b->head % b->qcap];
-
-		b->head++;
-		if (r.seq != it->req.seq && !r.errnum) {
-			r.errnum = EPROTO;
-			close(fd);
-			fd = -1;
-		}
-		if (it->w)
-			it->w->done(it->w, fd, r.errnum);
-		else if (fd >= 0)
-			close(fd);
-		if (b->chan.fd < 0)
-			return;
-	}
-	if (b->head == b->sent && (events & (EPOLLHUP | EPOLLERR)))
-		n = -1;
-	else if (b->head == b->sent)
-		return;
-	if (n < 0 || (events & (EPOLLHUP | EPOLLERR))) {
+	while ((r = recv_batch(b)) > 0 && b->chan.fd >= 0)
+		;
+	if (r < 0 && b->chan.fd >= 0) {
 		/* the child is gone: fail everything still waiting */
 		b->chan_dead = true;
 		rk_loop_close(b->loop, &b->chan);
-		while (b->head != b->tail) {
-			struct bp_item *it = &b->q[b->head++ % b->qcap];
-
-			if (it->w)
-				it->w->done(it->w, -1, ECONNRESET);
+		for (size_t i = 0; i < ARRAY_SIZE(b->pools); i++) {
+			b->pools[i].pending = false;
+			pool_serve(b, &b->pools[i], ECONNRESET);
 		}
 	}
 }
@@ -389,9 +410,8 @@ static void conn_close(struct bp_conn *c)
 {
 	struct bp *b = c->port->b;
 
-	if (c->pending)
-		cancel(b, &c->wt);
-	rk_loop_close(b->loop, &c->cw);
+	cancel(&c->wt);
+	rk_loop_close_sole(&c->cw);	/* accepted here, never shared */
 	rk_loop_close(b->loop, &c->sw);
 	for (int i = 0; i < 2; i++) {
 		struct bp_dir *d = &c->d[i];
@@ -541,9 +561,10 @@ static int pump(struct bp_conn *c, int i)
 	if (!d->buf && d->inpipe == 0)
 		pipe_put(b, d->pipe);
 	if (d->eof && d->inpipe == 0 && d->len == 0) {
-		/* pass the half-close on */
-		shutdown(dst, SHUT_WR);
-		shutdown(src, SHUT_RD);
+		/* pass the half-close on; if the other direction is done
+		 * too, the close() that follows sends the FIN */
+		if (!c->d[!i].shut)
+			shutdown(dst, SHUT_WR);
 		d->shut = true;
 	}
 	return 0;
@@ -560,16 +581,14 @@ static void conn_event(struct bp_conn *c, uint32_t events)
 
 		if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
 			return;
-		if (getsockopt(c->sw.fd, SOL_SOCKET, SO_ERROR, &e, &len) < 0)
-			e = errno;
-		if (!e) {
-			/* no error yet: connected, or still in progress? */
-			union rk_sa peer;
-			socklen_t plen = sizeof(peer);
+		union rk_sa peer;
+		socklen_t plen = sizeof(peer);
 
-			if (getpeername(c->sw.fd, &peer.sa, &plen) < 0)
-				return;	/* EPOLLOUT will come */
-		}
+		/* connected, failed, or still in progress? */
+		if (getpeername(c->sw.fd, &peer.sa, &plen) < 0 &&
+		    getsockopt(c->sw.fd, SOL_SOCKET, SO_ERROR, &e, &len) == 0 &&
+		    !e)
+			return;	/* EPOLLOUT will come */
 		if (e) {
 			char t[80];
 
@@ -607,26 +626,34 @@ static void conn_sw_cb(struct rk_watch *w, uint32_t events)
 	conn_event(container_of(w, struct bp_conn, sw), events);
 }
 
-/* conn_ready() - the child answered with the server-side socket */
+/*
+ * conn_ready() - @fd is a fresh socket in the child's namespace: connect it
+ * to the target and start forwarding once connect() completes
+ */
 static void conn_ready(struct bp_waiter *wt, int fd, int errnum)
 {
 	struct bp_conn *c = container_of(wt, struct bp_conn, wt);
-	struct rk_loop *l = c->port->b->loop;
+	struct bp_port *p = c->port;
 	const uint32_t ev = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+	char t[80];
 
 	c->pending = false;
+	if (fd >= 0 && connect(fd, &p->target.sa, sa_len(&p->target)) < 0 &&
+	    errno != EINPROGRESS) {
+		errnum = errno;
+		close(fd);
+		fd = -1;
+	}
 	if (fd < 0) {
-		char t[80];
-
-		rk_debug("builtin: dial %s in the child: %s",
-			 rk_sa_str(&c->port->target, t, sizeof(t)),
-			 strerror(errnum));
+		rk_debug("builtin: connect to %s in the child: %s",
+			 rk_sa_str(&p->target, t, sizeof(t)), strerror(errnum));
 		conn_close(c);
 		return;
 	}
 	c->sw.fd = fd;
 	c->connecting = true;
-	if (rk_loop_add(l, &c->sw, ev) < 0 || rk_loop_add(l, &c->cw, ev) < 0)
+	if (rk_loop_add(p->b->loop, &c->sw, ev) < 0 ||
+	    rk_loop_add(p->b->loop, &c->cw, ev) < 0)
 		conn_close(c);
 }
 
@@ -671,11 +698,11 @@ static int accept_one(struct bp_port *p)
 	if (p->conns)
 		p->conns->prev = c;
 	p->conns = c;
-	c->pending = true;
-	if (request(b, &c->wt, SOCK_STREAM, &p->target) < 0) {
-		c->pending = false;
-		conn_close(c);
-	}
+	fd = pool_take(b, p->target.sa.sa_family, SOCK_STREAM, &c->wt);
+	if (fd == -1)
+		c->pending = true;	/* conn_ready() when the pool is refilled */
+	else
+		conn_ready(&c->wt, fd, errno);
 	return 1;
 }
 
@@ -791,8 +818,7 @@ static void flow_close(struct bp_flow *f)
 	struct bp_port *p = f->port;
 	struct bp_flow **pp = &p->hash[flow_hash(&f->client)];
 
-	if (f->pending)
-		cancel(p->b, &f->wt);
+	cancel(&f->wt);
 	while (*pp && *pp != f)
 		pp = &(*pp)->hnext;
 	if (*pp)
@@ -803,6 +829,67 @@ static void flow_close(struct bp_flow *f)
 		free(f->q[i]);
 	f->nq = 0;
 	rk_loop_free_later(p->b->loop, f);
+}
+
+/*
+ * send_run() - send @n datagrams (@mm, iov_len set, one destination) on
+ * @fd.  Consecutive datagrams of equal size (the last of a group may be
+ * shorter) go out as one UDP GSO send (UDP_SEGMENT): one trip through the
+ * stack for up to 64 of them.  Elsewhere, and where the kernel refuses
+ * GSO, sendmmsg().  What cannot be sent at once is dropped, as UDP may.
+ */
+static void send_run(struct bp *b, int fd, struct mmsghdr *mm, int n)
+{
+	int i = 0;
+
+	while (i < n) {
+		size_t seg = mm[i].msg_hdr.msg_iov->iov_len, total = seg;
+		int j = i + 1, m;
+
+		while (!b->no_gso && seg && j < n && j - i < GSO_MAX_SEGS) {
+			size_t l = mm[j].msg_hdr.msg_iov->iov_len;
+
+			if (l > seg || total + l > GSO_MAX_PAYLOAD)
+				break;
+			total += l;
+			j++;
+			if (l < seg)
+				break;
+		}
+		if (j - i >= 2) {
+			union {
+				char buf[CMSG_SPACE(sizeof(uint16_t))];
+				struct cmsghdr align;
+			} u;
+			struct iovec iov[GSO_MAX_SEGS];
+			struct msghdr mh = { .msg_name = mm[i].msg_hdr.msg_name,
+					     .msg_namelen = mm[i].msg_hdr.msg_namelen,
+					     .msg_iov = iov, .msg_iovlen = (size_t)(j - i),
+					     .msg_control = u.buf,
+					     .msg_controllen = sizeof(u.buf) };
+			struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+			uint16_t gso = (uint16_t)seg;
+
+			for (int k = i; k < j; k++)
+				iov[k - i] = *mm[k].msg_hdr.msg_iov;
+			c->cmsg_level = SOL_UDP;
+			c->cmsg_type = UDP_SEGMENT;
+			c->cmsg_len = CMSG_LEN(sizeof(gso));
+			memcpy(CMSG_DATA(c), &gso, sizeof(gso));
+			if (sendmsg(fd, &mh, MSG_DONTWAIT) >= 0 ||
+			    (errno != EINVAL && errno != EOPNOTSUPP && errno != EIO)) {
+				i = j;
+				continue;
+			}
+			rk_debug("builtin: UDP GSO unavailable (%s), using sendmmsg",
+				 strerror(errno));
+			b->no_gso = true;
+		}
+		if (b->no_gso)
+			j = n;
+		m = sendmmsg(fd, mm + i, (unsigned)(j - i), MSG_DONTWAIT);
+		i += m > 0 ? m : j - i;
+	}
 }
 
 /* udp_reply_cb() - datagrams from the target: send them to the client */
@@ -831,14 +918,7 @@ static void udp_reply_cb(struct rk_watch *w, uint32_t events)
 			mm[i].msg_hdr.msg_name = &f->client;
 			mm[i].msg_hdr.msg_namelen = f->clen;
 		}
-		for (int i = 0; i < n;) {
-			int m = sendmmsg(f->port->lw.fd, mm + i, (unsigned)(n - i),
-					 MSG_DONTWAIT);
-
-			if (m <= 0)
-				break;	/* datagrams may be dropped */
-			i += m;
-		}
+		send_run(b, f->port->lw.fd, mm, n);
 		if (n > 0)
 			flow_touch(f, now_ms());
 	} while (n == UDP_VLEN && ++rounds < 8);
@@ -846,18 +926,24 @@ static void udp_reply_cb(struct rk_watch *w, uint32_t events)
 		rk_loop_again(b->loop, w);
 }
 
-/* flow_ready() - the child answered with the flow's connected socket */
+/* flow_ready() - @fd is a fresh UDP socket in the child's namespace:
+ * connect it to the target and send what waited */
 static void flow_ready(struct bp_waiter *wt, int fd, int errnum)
 {
 	struct bp_flow *f = container_of(wt, struct bp_flow, wt);
+	const union rk_sa *t = &f->port->target;
 
 	f->pending = false;
+	if (fd >= 0 && connect(fd, &t->sa, sa_len(t)) < 0) {
+		errnum = errno;
+		close(fd);
+		fd = -1;
+	}
 	if (fd < 0) {
-		char t[80];
+		char ts[80];
 
 		rk_debug("builtin: Can't proxy a datagram to udp/%s: %s",
-			 rk_sa_str(&f->port->target, t, sizeof(t)),
-			 strerror(errnum));
+			 rk_sa_str(t, ts, sizeof(ts)), strerror(errnum));
 		flow_close(f);
 		return;
 	}
@@ -881,6 +967,7 @@ static struct bp_flow *flow_get(struct bp_port *p, const union rk_sa *client,
 	struct bp *b = p->b;
 	struct bp_flow *f;
 	unsigned h = flow_hash(client);
+	int fd;
 
 	if (!p->hash) {
 		p->hash = calloc(UDP_HASH, sizeof(struct bp_flow *));
@@ -903,15 +990,15 @@ static struct bp_flow *flow_get(struct bp_port *p, const union rk_sa *client,
 	f->hnext = p->hash[h];
 	p->hash[h] = f;
 	lru_append(p, f);
-	f->pending = true;
-	if (request(b, &f->wt, SOCK_DGRAM, &p->target) < 0) {
-		f->pending = false;
-		flow_close(f);
-		return NULL;
-	}
 	if (!b->timer_armed)
 		timer_arm(b);
-	return f;
+	fd = pool_take(b, p->target.sa.sa_family, SOCK_DGRAM, &f->wt);
+	if (fd == -1) {
+		f->pending = true;	/* flow_ready() when the pool is refilled */
+		return f;
+	}
+	flow_ready(&f->wt, fd, errno);
+	return f->w.fd >= 0 ? f : NULL;
 }
 
 /* udp_listen_cb() - datagrams from clients: pass them on per flow,
@@ -975,14 +1062,7 @@ static void udp_listen_cb(struct rk_watch *w, uint32_t events)
 			}
 			while (j < n && fl[j] == fl[i])
 				j++;
-			for (int k = i; k < j;) {
-				int m = sendmmsg(fl[i]->w.fd, mm + k,
-						 (unsigned)(j - k), MSG_DONTWAIT);
-
-				if (m <= 0)
-					break;	/* dropped, as UDP may */
-				k += m;
-			}
+			send_run(b, fl[i]->w.fd, mm + i, j - i);
 			i = j;
 		}
 	} while (n == UDP_VLEN && ++rounds < 8);
@@ -1199,6 +1279,9 @@ static int bp_expose(struct rk_port_driver *d, const struct rk_port_spec *s,
 		free(p);
 		return -1;
 	}
+	/* have sockets ready before the first client comes */
+	if (pool_of(b, p->target.sa.sa_family, type)->n < POOL_LOW)
+		pool_refill(b, pool_of(b, p->target.sa.sa_family, type));
 	p->id = b->next_id++;
 	p->next = b->ports;
 	if (b->ports)
@@ -1244,8 +1327,11 @@ static void bp_destroy(struct rk_port_driver *d)
 	}
 	if (b->reserve_fd >= 0)
 		close(b->reserve_fd);
+	for (size_t i = 0; i < ARRAY_SIZE(b->pools); i++) {
+		while (b->pools[i].n)
+			close(b->pools[i].fds[--b->pools[i].n]);
+	}
 	free(b->pipes);
-	free(b->q);
 	free(b->ubuf);
 	free(b);
 }
@@ -1287,6 +1373,10 @@ struct rk_port_driver *rk_builtin_new(struct rk_loop *loop, int chan,
 	};
 	b->loop = loop;
 	b->next_id = 1;
+	for (int i = 0; i < 4; i++) {
+		b->pools[i].family = i / 2 ? AF_INET6 : AF_INET;
+		b->pools[i].type = i % 2 ? SOCK_DGRAM : SOCK_STREAM;
+	}
 	b->pipe_size = probe_pipe_size();
 	b->udp_timeout_ms = udp_timeout * 1000;
 	b->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);

@@ -21,20 +21,27 @@ union rk_sa {
 
 /*
  * The channel between parent and child is a SOCK_SEQPACKET socketpair made
- * before the child is cloned.  One fixed-size request per forwarded flow,
- * answered in order by one reply carrying the socket (SCM_RIGHTS) or an
- * errno.  No JSON, no connection set-up per flow.
+ * before the child is cloned.  The parent asks for a batch of fresh,
+ * unconnected sockets of one family and type; the child creates them in
+ * its network namespace and sends them back in one message (SCM_RIGHTS).
+ * A socket belongs to the namespace it was created in, so the parent's
+ * connect() on it reaches the child's 127.0.0.1: no round trip to the
+ * child per forwarded connection, no JSON, no unix connection per flow.
  */
+#define RK_BP_MAX_FDS 64
+
 struct rk_bp_req {
 	uint32_t seq;
+	int32_t family;		/* AF_INET or AF_INET6 */
 	int32_t type;		/* SOCK_STREAM or SOCK_DGRAM */
-	union rk_sa target;	/* where the child connects */
-	union rk_sa source;	/* client address, AF_UNSPEC if not used */
+	int32_t count;		/* 1..RK_BP_MAX_FDS */
 };
 
 struct rk_bp_rep {
 	uint32_t seq;
-	int32_t errnum;		/* 0: the socket is attached */
+	int32_t family, type;
+	int32_t errnum;		/* why no socket could be made, if none came */
+	int32_t count;		/* sockets attached */
 };
 
 /*
@@ -50,8 +57,7 @@ struct rk_port_driver *rk_builtin_new(struct rk_loop *loop, int chan,
 
 /*
  * rk_builtin_child_serve() - child side: answer every request waiting on
- * @chan (a non-blocking read side); dials with non-blocking connect() and
- * returns the socket at once, the parent completes the connection.
+ * @chan with the sockets asked for, created in the child's namespaces.
  * Return: 0 when the queue is drained, -1 when the parent closed the channel
  */
 int rk_builtin_child_serve(int chan);

@@ -3,12 +3,11 @@
  * builtin_child.c - the child half of the builtin port driver
  *
  * Theory of operation: the child is namespace root inside the network
- * namespace, so it is the one that can reach the forwarded service.  For
- * every request the parent sends it creates a non-blocking socket of the
- * requested type, starts connect() to the target and passes the socket
- * back with SCM_RIGHTS, without waiting for the handshake: the parent's
- * event loop sees the connection complete (or fail).  The child therefore
- * never blocks on the network and keeps no state per flow.
+ * namespace.  All the parent needs from it are sockets that belong to that
+ * namespace: a socket is tied to the network namespace it was created in,
+ * wherever it is used later.  So the child answers each request with a
+ * batch of fresh, unconnected sockets and keeps no state at all; the
+ * parent connects them itself.  One request serves many connections.
  */
 #include "builtin.h"
 
@@ -17,27 +16,27 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-/* reply() - send @r, with @fd attached if >= 0; returns 0 or -1 */
-static int reply(int chan, const struct rk_bp_rep *r, int fd)
+/* reply() - send @r with @n fds attached; returns 0 or -1 */
+static int reply(int chan, const struct rk_bp_rep *r, const int *fds, int n)
 {
 	union {
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(sizeof(int) * RK_BP_MAX_FDS)];
 		struct cmsghdr align;
 	} u;
 	struct iovec iov = { .iov_base = (void *)r, .iov_len = sizeof(*r) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 
-	if (fd >= 0) {
+	if (n > 0) {
 		struct cmsghdr *c;
 
 		memset(&u, 0, sizeof(u));
 		mh.msg_control = u.buf;
-		mh.msg_controllen = sizeof(u.buf);
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)n);
 		c = CMSG_FIRSTHDR(&mh);
 		c->cmsg_level = SOL_SOCKET;
 		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+		c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)n);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)n);
 	}
 	while (sendmsg(chan, &mh, MSG_NOSIGNAL) < 0) {
 		if (errno != EINTR)
@@ -46,51 +45,45 @@ static int reply(int chan, const struct rk_bp_rep *r, int fd)
 	return 0;
 }
 
-/* dial() - start connecting to @q->target; returns the socket or -errno */
-static int dial(const struct rk_bp_req *q)
-{
-	int fam = q->target.sa.sa_family, s;
-	socklen_t len = fam == AF_INET6 ? sizeof(q->target.in6) :
-					  sizeof(q->target.in);
-
-	if ((fam != AF_INET && fam != AF_INET6) ||
-	    (q->type != SOCK_STREAM && q->type != SOCK_DGRAM))
-		return -EINVAL;
-	s = socket(fam, q->type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (s < 0)
-		return -errno;
-	if (connect(s, &q->target.sa, len) < 0 && errno != EINPROGRESS) {
-		int e = errno;
-
-		close(s);
-		return -e;
-	}
-	return s;
-}
-
 int rk_builtin_child_serve(int chan)
 {
 	for (;;) {
 		struct rk_bp_req q;
 		struct rk_bp_rep r = { 0 };
-		ssize_t n = recv(chan, &q, sizeof(q), MSG_DONTWAIT);
-		int s;
+		int fds[RK_BP_MAX_FDS], n = 0, ret;
+		ssize_t len = recv(chan, &q, sizeof(q), MSG_DONTWAIT);
 
-		if (n < 0 && errno == EINTR)
+		if (len < 0 && errno == EINTR)
 			continue;
-		if (n < 0)
+		if (len < 0)
 			return errno == EAGAIN ? 0 : -1;
-		if (n == 0)
+		if (len == 0)
 			return -1;
 		r.seq = q.seq;
-		s = n == (ssize_t)sizeof(q) ? dial(&q) : -EPROTO;
-		r.errnum = s < 0 ? -s : 0;
-		if (reply(chan, &r, s) < 0) {
-			if (s >= 0)
-				close(s);
-			return -1;
+		r.family = q.family;
+		r.type = q.type;
+		if (len != (ssize_t)sizeof(q) || q.count < 1 || q.count > RK_BP_MAX_FDS ||
+		    (q.family != AF_INET && q.family != AF_INET6) ||
+		    (q.type != SOCK_STREAM && q.type != SOCK_DGRAM)) {
+			r.errnum = EINVAL;
+		} else {
+			while (n < q.count) {
+				int s = socket(q.family, q.type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+				if (s < 0) {
+					r.errnum = errno;
+					break;
+				}
+				fds[n++] = s;
+			}
 		}
-		if (s >= 0)
-			close(s);
+		r.count = n;
+		if (n)
+			r.errnum = 0;
+		ret = reply(chan, &r, fds, n);
+		while (n--)
+			close(fds[n]);
+		if (ret < 0)
+			return -1;
 	}
 }

@@ -83,11 +83,15 @@ busy=$(fds "$pid")
 check "parent holds the 1000 connections ($busy fds, idle $b1)" [ "$busy" -ge $((b1 + 1000)) ]
 touch "$TMP/held.go"
 wait "$cl"
+# the parent keeps up to 64 spare sockets from the child (the socket pool,
+# refilled in batches of 32), so its idle count varies within that margin;
+# a leak of one fd per connection would show as ~1000 more
 for i in $(seq 100); do
-	[ "$(fds "$pid")" -le "$b1" ] && [ "$(fds "$cpid")" -le "$b2" ] && break
+	[ "$(fds "$pid")" -le $((b1 + 64)) ] && [ "$(fds "$cpid")" -le "$b2" ] && break
 	sleep 0.05
 done
-is "$(fds "$pid")" "$b1" "parent fd count back to baseline"
+a1=$(fds "$pid")
+check "parent fd count back to baseline ($a1 fds, idle $b1, pool margin 64)" [ "$a1" -le $((b1 + 64)) ]
 is "$(fds "$cpid")" "$b2" "child fd count back to baseline"
 kill "$pid"
 wait "$pid" 2>/dev/null

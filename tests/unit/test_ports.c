@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /* test_ports.c - the port manager (src/port/manager.c) with a recording
- * driver, the builtin driver's child-side dialer over a real socketpair,
+ * driver, the builtin driver's child side (socket batches) over a real socketpair,
  * and the event loop's deferred-free rule (src/lib/loop.c) */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,6 +8,7 @@
 #include <cmocka.h>
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,33 +121,37 @@ static void test_manager(void **state)
 	assert_null(m.drv);
 }
 
-/* recv_fd() - one reply and its fd (-1 if none) */
-static int recv_reply(int s, struct rk_bp_rep *r)
+/* recv_reply() - one reply; its fds into @fds, returns how many */
+static int recv_reply(int s, struct rk_bp_rep *r, int *fds)
 {
 	union {
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(sizeof(int) * RK_BP_MAX_FDS)];
 		struct cmsghdr align;
 	} u;
 	struct iovec iov = { .iov_base = r, .iov_len = sizeof(*r) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
 			     .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
 	struct cmsghdr *c;
-	int fd = -1;
+	int n = 0;
 
 	assert_int_equal(recvmsg(s, &mh, 0), sizeof(*r));
 	c = CMSG_FIRSTHDR(&mh);
-	if (c && c->cmsg_type == SCM_RIGHTS)
-		memcpy(&fd, CMSG_DATA(c), sizeof(fd));
-	return fd;
+	if (c && c->cmsg_type == SCM_RIGHTS) {
+		n = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+		memcpy(fds, CMSG_DATA(c), sizeof(int) * (size_t)n);
+	}
+	return n;
 }
 
-static void test_child_dialer(void **state)
+/* the child's half: batches of fresh sockets; the parent connects them */
+static void test_child_sockets(void **state)
 {
-	struct rk_bp_req q = { .seq = 7, .type = SOCK_STREAM };
+	struct rk_bp_req q = { .seq = 7, .family = AF_INET, .type = SOCK_STREAM,
+			       .count = 3 };
 	struct sockaddr_in a = { .sin_family = AF_INET };
 	socklen_t alen = sizeof(a);
 	struct rk_bp_rep r;
-	int sv[2], l, fd, c;
+	int sv[2], l, fds[RK_BP_MAX_FDS], n, c, type;
 
 	(void)state;
 	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
@@ -156,34 +161,47 @@ static void test_child_dialer(void **state)
 	assert_int_equal(listen(l, 4), 0);
 	assert_int_equal(getsockname(l, (struct sockaddr *)&a, &alen), 0);
 
-	/* a TCP dial: the reply carries a socket connected to our listener */
-	memcpy(&q.target.in, &a, sizeof(a));
 	assert_int_equal(send(sv[0], &q, sizeof(q), 0), sizeof(q));
-	/* a malformed request: EPROTO, no fd */
-	assert_int_equal(send(sv[0], "x", 1, 0), 1);
-	/* an unknown family: EINVAL */
+	assert_int_equal(send(sv[0], "x", 1, 0), 1);		/* malformed */
 	q.seq = 8;
-	q.target.sa.sa_family = AF_UNIX;
+	q.family = AF_UNIX;					/* bad family */
+	assert_int_equal(send(sv[0], &q, sizeof(q), 0), sizeof(q));
+	q.seq = 9;
+	q.family = AF_INET6;
+	q.type = SOCK_DGRAM;
+	q.count = RK_BP_MAX_FDS + 1;				/* too many */
 	assert_int_equal(send(sv[0], &q, sizeof(q), 0), sizeof(q));
 	assert_int_equal(rk_builtin_child_serve(sv[1]), 0);
 
-	fd = recv_reply(sv[0], &r);
+	n = recv_reply(sv[0], &r, fds);
 	assert_int_equal(r.seq, 7);
 	assert_int_equal(r.errnum, 0);
-	assert_true(fd >= 0);
+	assert_int_equal(r.count, 3);
+	assert_int_equal(n, 3);
+	/* fresh, non-blocking TCP sockets that connect where we ask */
+	alen = sizeof(type);
+	assert_int_equal(getsockopt(fds[0], SOL_SOCKET, SO_TYPE, &type, &alen), 0);
+	assert_int_equal(type, SOCK_STREAM);
+	assert_true(fcntl(fds[0], F_GETFL) & O_NONBLOCK);
+	assert_true(connect(fds[0], (struct sockaddr *)&a, sizeof(a)) == 0 ||
+		    errno == EINPROGRESS);
 	c = accept(l, NULL, NULL);
 	assert_true(c >= 0);
-	assert_int_equal(recv_reply(sv[0], &r), -1);
-	assert_int_equal(r.errnum, EPROTO);
-	assert_int_equal(recv_reply(sv[0], &r), -1);
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+	assert_int_equal(recv_reply(sv[0], &r, fds), 0);
+	assert_int_equal(r.errnum, EINVAL);
+	assert_int_equal(recv_reply(sv[0], &r, fds), 0);
 	assert_int_equal(r.seq, 8);
+	assert_int_equal(r.errnum, EINVAL);
+	assert_int_equal(recv_reply(sv[0], &r, fds), 0);
+	assert_int_equal(r.seq, 9);
 	assert_int_equal(r.errnum, EINVAL);
 
 	/* parent gone: the child learns it from EOF */
 	close(sv[0]);
 	assert_int_equal(rk_builtin_child_serve(sv[1]), -1);
 	close(sv[1]);
-	close(fd);
 	close(c);
 	close(l);
 }
@@ -254,7 +272,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_manager),
-		cmocka_unit_test(test_child_dialer),
+		cmocka_unit_test(test_child_sockets),
 		cmocka_unit_test(test_loop),
 	};
 
