@@ -176,7 +176,7 @@ static int run_command(struct rk_child_ctx *c, struct rk_err *err)
 
 		if (poll(p, c->port_fd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
 			break;
-		/* builtin port driver: dial for the parent; EOF = parent gone */
+		/* builtin port driver: sockets for the parent; EOF = parent gone */
 		if (c->port_fd >= 0 && p[1].revents &&
 		    rk_builtin_child_serve(c->port_fd) < 0) {
 			close(c->port_fd);

@@ -55,7 +55,7 @@
 #define ACCEPT_BATCH	64
 #define UDP_VLEN	32
 #define UDP_BUF		((size_t)65536)	/* > 65507, the largest UDPv4 payload */
-#define UDP_QUEUE	64		/* datagrams held while dialling */
+#define UDP_QUEUE	64		/* datagrams held while the pool refills */
 #define UDP_HASH	256
 #define GSO_MAX_SEGS	64		/* UDP_MAX_SEGMENTS */
 #define GSO_MAX_PAYLOAD	65000		/* one UDP GSO send: < 64 KiB */
@@ -959,7 +959,7 @@ static void flow_ready(struct bp_waiter *wt, int fd, int errnum)
 	f->nq = 0;
 }
 
-/* flow_get() - the flow of @client, created (and dialled) if new; NULL if
+/* flow_get() - the flow of @client, created (and connected) if new; NULL if
  * none can be made */
 static struct bp_flow *flow_get(struct bp_port *p, const union rk_sa *client,
 				socklen_t clen, uint64_t now)
@@ -1219,7 +1219,7 @@ static int open_listener(const struct rk_port_spec *s, int type,
 	return fd;
 }
 
-/* child_target() - where the child dials for @s: the child IP if given;
+/* child_target() - where connections for @s go: the child IP if given;
  * else a specific parent IP (not 0.0.0.0, not the host's gateway
  * address); else 127.0.0.1 */
 static int child_target(struct bp *b, const struct rk_port_spec *s,
