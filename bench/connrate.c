@@ -55,12 +55,15 @@ static double now(void)
 static int exchange(const struct sockaddr_in *a)
 {
 	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+	struct timeval tv = { .tv_sec = 2 };	/* a lost exchange counts as failed */
 	char c = 'x';
 	int r = -1;
 
 	if (s < 0)
 		return -1;
 	setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	if (connect(s, (const struct sockaddr *)a, sizeof(*a)) == 0 &&
 	    write(s, &c, 1) == 1 && read(s, &c, 1) == 1)
 		r = 0;

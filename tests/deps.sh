@@ -8,9 +8,9 @@
 # apt-get line is printed and the script fails.
 set -eu
 mode=${1:-check}
-build="make gcc libc6-dev pkg-config libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev"
+build="make gcc libc6-dev pkg-config libjansson-dev libcurl4-openssl-dev"
 run="$build uidmap slirp4netns passt iproute2 busybox curl procps util-linux"
-check="$run libcmocka-dev socat psmisc iperf3 rootlesskit libcap2-bin python3"
+check="$run libcmocka-dev socat psmisc iperf3 rootlesskit libcap2-bin python3 clang libclang-rt-14-dev"
 case $mode in
 build) pkgs=$build ;;
 run) pkgs=$run ;;

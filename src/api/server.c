@@ -2,14 +2,13 @@
 /*
  * server.c - the REST API (HTTP/1.1 on a unix socket)
  *
- * Theory of operation: libmicrohttpd does the HTTP (keep-alive, chunked
- * bodies, "Expect: 100-continue", malformed requests, header size limits)
- * in "external epoll" mode: it never blocks and owns no thread; its epoll
- * fd sits in the parent's loop next to the port driver, so a slow or
- * stalled API client cannot hold up forwarded traffic, and port handlers
- * run on the same thread as the data plane, with no locks.  Adding or
- * removing a port is synchronous: the reply is sent after the listener is
- * bound or closed.
+ * Theory of operation: http.c speaks HTTP/1.1 (keep-alive, chunked bodies,
+ * "Expect: 100-continue", limits, malformed requests) without a thread or
+ * a blocking call, inside the parent's epoll loop next to the port driver,
+ * so a slow or stalled API client cannot hold up forwarded traffic, and
+ * port handlers run on the same thread as the data plane, with no locks.
+ * Adding or removing a port is synchronous: the reply is sent after the
+ * listener is bound or closed.
  *
  * Routes, status codes and texts follow upstream (gorilla/mux + Go's
  * net/http): exact paths, 404 "404 page not found" for unknown paths, 405
@@ -21,7 +20,6 @@
 #include "server.h"
 
 #include <errno.h>
-#include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,68 +32,55 @@
 #include "../lib/log.h"
 #include "../lib/util.h"
 
-#define MAX_BODY ((size_t)64 * 1024)
-
-/* Per-request state: the body collected so far. */
-struct req {
-	char *body;
-	size_t len;
-	bool too_big;
-};
-
-/* respond() - queue @body with @status; returns MHD's result */
-static enum MHD_Result respond(struct MHD_Connection *c, unsigned status,
-			       const char *ctype, const char *body)
+/* set() - @resp = @status with @body (copied) */
+static void set(struct rk_http_resp *resp, int status, const char *ctype,
+		const char *body)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(
-		strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
-	enum MHD_Result ret;
-
-	if (!r)
-		return MHD_NO;
-	if (ctype)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
-	ret = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
-	return ret;
+	resp->status = status;
+	resp->ctype = ctype;
+	resp->body = body ? strdup(body) : NULL;
+	resp->len = resp->body ? strlen(resp->body) : 0;
+	if (body && !resp->body)
+		resp->status = 500;
 }
 
-/* respond_json() - @j (stolen) as JSON + newline, like Go's json.Encoder */
-static enum MHD_Result respond_json(struct MHD_Connection *c, unsigned status,
-				    json_t *j)
+/* set_json() - @j (stolen) as JSON + newline, like Go's json.Encoder */
+static void set_json(struct rk_http_resp *resp, int status, json_t *j)
 {
-	cleanup_free char *s = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER |
-					      JSON_ENCODE_ANY) : NULL;
-	cleanup_free char *body = NULL;
+	char *s = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER |
+				 JSON_ENCODE_ANY) : NULL;
 
 	json_decref(j);
-	if (!s || asprintf(&body, "%s\n", s) < 0) {
-		body = NULL;
-		return MHD_NO;
+	resp->status = s ? status : 500;
+	resp->ctype = "application/json";
+	if (s && asprintf(&resp->body, "%s\n", s) >= 0) {
+		resp->len = strlen(resp->body);
+	} else {
+		resp->body = NULL;
+		resp->status = 500;
 	}
-	return respond(c, status, "application/json", body);
+	free(s);
 }
 
-/* respond_error() - {"message": @msg} with @status */
-static enum MHD_Result respond_error(struct MHD_Connection *c, unsigned status,
-				     const char *msg)
+/* set_error() - {"message": @msg} with @status */
+static void set_error(struct rk_http_resp *resp, int status, const char *msg)
 {
-	return respond_json(c, status, json_pack("{s:s}", "message", msg));
+	set_json(resp, status, json_pack("{s:s}", "message", msg));
 }
 
 /* get_ports() - GET /v1/ports */
-static enum MHD_Result get_ports(struct rk_api *a, struct MHD_Connection *c)
+static void get_ports(struct rk_api *a, struct rk_http_resp *resp)
 {
 	json_t *arr = json_array();
 
 	for (int i = 0; i < a->ports->n; i++)
 		json_array_append_new(arr, rk_port_status_to_json(&a->ports->v[i].st));
-	return respond_json(c, MHD_HTTP_OK, arr);
+	set_json(resp, 200, arr);
 }
 
 /* post_ports() - POST /v1/ports with a Spec body */
-static enum MHD_Result post_ports(struct rk_api *a, struct MHD_Connection *c,
-				  struct req *q)
+static void post_ports(struct rk_api *a, const struct rk_http_req *req,
+		       struct rk_http_resp *resp)
 {
 	struct rk_port_spec spec;
 	struct rk_port_status st;
@@ -103,140 +88,71 @@ static enum MHD_Result post_ports(struct rk_api *a, struct MHD_Connection *c,
 	json_error_t je;
 	json_t *j;
 
-	if (q->len == 0)
-		return respond_error(c, MHD_HTTP_BAD_REQUEST, "EOF");
-	j = json_loadb(q->body, q->len, JSON_DECODE_ANY, &je);
+	if (req->body_len == 0)
+		return set_error(resp, 400, "EOF");
+	j = json_loadb(req->body, req->body_len, JSON_DECODE_ANY, &je);
 	if (!j)
-		return respond_error(c, MHD_HTTP_BAD_REQUEST, je.text);
-	if (!json_is_object(j)) {
-		json_decref(j);
-		return respond_error(c, MHD_HTTP_BAD_REQUEST,
-				     "json: cannot unmarshal non-object into Go value of type port.Spec");
-	}
+		return set_error(resp, 400, je.text);
 	if (rk_port_spec_from_json(j, &spec, &err) < 0) {
 		json_decref(j);
-		return respond_error(c, MHD_HTTP_BAD_REQUEST, err.msg);
+		return set_error(resp, 400, err.msg);
 	}
 	json_decref(j);
 	if (rk_ports_add(a->ports, &spec, &st, &err) < 0)
-		return respond_error(c, MHD_HTTP_BAD_REQUEST, err.msg);
+		return set_error(resp, 400, err.msg);
 	rk_debug("api: exposed port %d", st.id);
-	return respond_json(c, MHD_HTTP_CREATED, rk_port_status_to_json(&st));
+	set_json(resp, 201, rk_port_status_to_json(&st));
 }
 
 /* delete_port() - DELETE /v1/ports/{id} */
-static enum MHD_Result delete_port(struct rk_api *a, struct MHD_Connection *c,
-				   const char *ids)
+static void delete_port(struct rk_api *a, const char *ids,
+			struct rk_http_resp *resp)
 {
 	struct rk_err err = { 0 };
-	char msg[512];
+	char msg[2200];
 	int id;
 
 	if (rk_parse_int(ids, &id) < 0) {
 		snprintf(msg, sizeof(msg),
 			 "bad id %s: strconv.Atoi: parsing \"%s\": invalid syntax",
 			 ids, ids);
-		return respond_error(c, MHD_HTTP_BAD_REQUEST, msg);
+		return set_error(resp, 400, msg);
 	}
 	if (rk_ports_remove(a->ports, id, &err) < 0)
-		return respond_error(c, MHD_HTTP_BAD_REQUEST, err.msg);
-	return respond(c, MHD_HTTP_OK, NULL, "");
+		return set_error(resp, 400, err.msg);
+	set(resp, 200, NULL, NULL);
 }
 
-/* route() - dispatch a complete request */
-static enum MHD_Result route(struct rk_api *a, struct MHD_Connection *c,
-			     const char *url, const char *m, struct req *q)
+/* route() - the http.c handler: dispatch one request */
+static void route(void *cls, const struct rk_http_req *req,
+		  struct rk_http_resp *resp)
 {
+	struct rk_api *a = cls;
+	const char *url = req->path, *m = req->method;
 	bool get = !strcmp(m, "GET");
 
-	if (q->too_big)
-		return respond_error(c, MHD_HTTP_CONTENT_TOO_LARGE,
-				     "request body too large");
 	if (!strcmp(url, "/v1/info")) {
 		if (!get)
-			return respond(c, MHD_HTTP_METHOD_NOT_ALLOWED, NULL, "");
-		return respond_json(c, MHD_HTTP_OK, json_incref(a->info));
+			return set(resp, 405, NULL, NULL);
+		return set_json(resp, 200, json_incref(a->info));
 	}
 	if (!strcmp(url, "/v1/ports")) {
 		if (!get && strcmp(m, "POST"))
-			return respond(c, MHD_HTTP_METHOD_NOT_ALLOWED, NULL, "");
+			return set(resp, 405, NULL, NULL);
 		if (!a->ports->drv)
-			return respond_error(c, MHD_HTTP_BAD_REQUEST,
-					     "no PortDriver is available");
-		return get ? get_ports(a, c) : post_ports(a, c, q);
+			return set_error(resp, 400, "no PortDriver is available");
+		if (get)
+			return get_ports(a, resp);
+		return post_ports(a, req, resp);
 	}
 	if (!strncmp(url, "/v1/ports/", 10) && url[10] && !strchr(url + 10, '/')) {
 		if (strcmp(m, "DELETE"))
-			return respond(c, MHD_HTTP_METHOD_NOT_ALLOWED, NULL, "");
+			return set(resp, 405, NULL, NULL);
 		if (!a->ports->drv)
-			return respond_error(c, MHD_HTTP_BAD_REQUEST,
-					     "no PortDriver is available");
-		return delete_port(a, c, url + 10);
+			return set_error(resp, 400, "no PortDriver is available");
+		return delete_port(a, url + 10, resp);
 	}
-	return respond(c, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8",
-		       "404 page not found\n");
-}
-
-/* handler() - libmicrohttpd's access handler: collects the body, then routes */
-static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
-			       const char *url, const char *method,
-			       const char *version, const char *data,
-			       size_t *size, void **state)
-{
-	struct rk_api *a = cls;
-	struct req *q = *state;
-
-	if (!q) {
-		const char *cl = MHD_lookup_connection_value(
-			c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-
-		q = calloc(1, sizeof(*q));
-		if (!q)
-			return MHD_NO;
-		*state = q;
-		/* refuse before "100 Continue" is sent */
-		if (cl && strtoull(cl, NULL, 10) > MAX_BODY) {
-			q->too_big = true;
-			return respond_error(c, MHD_HTTP_CONTENT_TOO_LARGE,
-					     "request body too large");
-		}
-		return MHD_YES;
-	}
-	if (*size) {
-		if (!q->too_big && q->len + *size <= MAX_BODY) {
-			char *nb = realloc(q->body, q->len + *size);
-
-			if (!nb)
-				return MHD_NO;
-			memcpy(nb + q->len, data, *size);
-			q->body = nb;
-			q->len += *size;
-		} else {
-			q->too_big = true;	/* drain, answer 413 at the end */
-		}
-		*size = 0;
-		return MHD_YES;
-	}
-	return route(a, c, url, method, q);
-}
-
-/* completed() - free the per-request state */
-static void completed(void *cls, struct MHD_Connection *c, void **state,
-		      enum MHD_RequestTerminationCode toe)
-{
-	struct req *q = *state;
-
-	if (q) {
-		free(q->body);
-		free(q);
-		*state = NULL;
-	}
-}
-
-/* api_cb() - libmicrohttpd has something to do */
-static void api_cb(struct rk_watch *w, uint32_t events)
-{
-	rk_api_run(container_of(w, struct rk_api, w));
+	set(resp, 404, "text/plain; charset=utf-8", "404 page not found\n");
 }
 
 /* listen_unix() - a listening unix socket at @path, mode 0600 */
@@ -281,68 +197,29 @@ static json_t *port_driver_info(const struct rk_port_driver *d)
 int rk_api_start(struct rk_api *a, struct rk_loop *loop, const char *path,
 		 struct rk_ports *ports, json_t *info, struct rk_err *err)
 {
-	const union MHD_DaemonInfo *di;
 	int fd;
 
-	*a = (struct rk_api){ .loop = loop, .ports = ports, .info = info,
-			      .w = { .fd = -1, .cb = api_cb } };
+	*a = (struct rk_api){ .ports = ports, .info = info };
 	snprintf(a->path, sizeof(a->path), "%s", path);
 	if (ports->drv)
 		json_object_set_new(info, "portDriver", port_driver_info(ports->drv));
 	fd = listen_unix(path, err);
 	if (fd < 0)
 		return -1;
-	a->mhd = MHD_start_daemon(
-		MHD_USE_EPOLL | MHD_USE_SUPPRESS_DATE_NO_CLOCK, 0, NULL, NULL,
-		handler, a, MHD_OPTION_LISTEN_SOCKET, fd,
-		MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)256,
-		MHD_OPTION_END);
-	if (!a->mhd) {
-		close(fd);
+	if (rk_http_start(&a->http, loop, fd, route, a, err) < 0) {
 		unlink(path);
-		return rk_err_set(err, "listen unix %s: cannot start the HTTP server",
-				  path);
-	}
-	di = MHD_get_daemon_info(a->mhd, MHD_DAEMON_INFO_EPOLL_FD);
-	a->w.fd = di ? di->epoll_fd : -1;
-	if (a->w.fd < 0 || rk_loop_add(loop, &a->w, EPOLLIN) < 0) {
-		int e = errno;
-
-		rk_api_stop(a);
-		return rk_err_errno(err, e, "api server epoll");
-	}
-	return 0;
-}
-
-int rk_api_timeout_ms(struct rk_api *a)
-{
-	MHD_UNSIGNED_LONG_LONG t;
-
-	if (!a->mhd || MHD_get_timeout(a->mhd, &t) != MHD_YES)
 		return -1;
-	return t > 60000 ? 60000 : (int)t;
-}
-
-void rk_api_run(struct rk_api *a)
-{
-	if (a->mhd)
-		MHD_run(a->mhd);
+	}
+	a->started = true;
+	return 0;
 }
 
 void rk_api_stop(struct rk_api *a)
 {
-	if (a->w.fd >= 0) {
-		/* the fd belongs to libmicrohttpd: only deregister it */
-		epoll_ctl(a->loop->epfd, EPOLL_CTL_DEL, a->w.fd, NULL);
-		a->w.fd = -1;
-	}
-	if (a->mhd) {
-		MHD_stop_daemon(a->mhd);
-		a->mhd = NULL;
+	if (a->started) {
+		rk_http_stop(&a->http);
 		unlink(a->path);
+		a->started = false;
 	}
 	json_decref(a->info);
 	a->info = NULL;

@@ -10,15 +10,13 @@
 #include "../lib/err.h"
 #include "../lib/loop.h"
 #include "../port/port.h"
+#include "http.h"
 
 #define RK_API_VERSION "1.1.1"
 
-struct MHD_Daemon;
-
 struct rk_api {
-	struct MHD_Daemon *mhd;
-	struct rk_watch w;	/* libmicrohttpd's epoll fd */
-	struct rk_loop *loop;
+	struct rk_http_server http;
+	bool started;
 	struct rk_ports *ports;
 	json_t *info;		/* the Info object, portDriver included */
 	char path[4200];
@@ -31,13 +29,6 @@ struct rk_api {
  */
 int rk_api_start(struct rk_api *a, struct rk_loop *loop, const char *path,
 		 struct rk_ports *ports, json_t *info, struct rk_err *err);
-
-/* rk_api_timeout_ms() - how long the loop may sleep before rk_api_run()
- * must be called for the server's own timeouts; -1 = no limit */
-int rk_api_timeout_ms(struct rk_api *a);
-
-/* rk_api_run() - serve whatever is ready (non-blocking) */
-void rk_api_run(struct rk_api *a);
 
 /* rk_api_stop() - close every connection and the socket, remove it */
 void rk_api_stop(struct rk_api *a);

@@ -540,13 +540,8 @@ static int run(struct parent *p, struct rk_err *err)
 
 	/* one thread from here on: signals, the child, the API, the ports */
 	while (!p->child_exited) {
-		int t = rk_api_timeout_ms(&p->api);
-		int n = rk_loop_run_once(&p->loop, t);
-
-		if (n < 0)
+		if (rk_loop_run_once(&p->loop, -1) < 0)
 			return rk_err_errno(err, errno, "epoll_wait");
-		if (n == 0 && t >= 0)
-			rk_api_run(&p->api);
 	}
 	return reap_child(p, err);
 }
@@ -562,7 +557,7 @@ int rk_parent_main(struct rk_opts *o, struct rk_err *err)
 {
 	struct parent p = { .o = o, .child_pidfd = -1, .helper_pidfd = -1,
 			    .p2c = -1, .c2p = -1, .sfd = -1, .chan = { -1, -1 },
-			    .loop = { .epfd = -1 }, .api = { .w = { .fd = -1 } } };
+			    .loop = { .epfd = -1 } };
 	int r;
 
 	if (o->ntarget < 1)

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * http.h - a small HTTP/1.1 server for the API socket
+ */
+#ifndef RK_API_HTTP_H
+#define RK_API_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../lib/err.h"
+#include "../lib/loop.h"
+
+#define RK_HTTP_MAX_HEADER	(64 * 1024)	/* request line + headers */
+#define RK_HTTP_MAX_BODY	(64 * 1024)
+#define RK_HTTP_MAX_CONNS	256
+#define RK_HTTP_IDLE_MS		60000
+
+struct rk_http_req {
+	char method[16];
+	char path[1024];	/* without the query string */
+	const char *body;
+	size_t body_len;
+};
+
+struct rk_http_resp {
+	int status;
+	const char *ctype;	/* NULL: no Content-Type */
+	char *body;		/* malloc()ed, may be NULL */
+	size_t len;
+};
+
+/* The application: fill @resp for @req. */
+typedef void (*rk_http_handler)(void *cls, const struct rk_http_req *req,
+				struct rk_http_resp *resp);
+
+struct rk_http_conn;
+
+struct rk_http_server {
+	struct rk_loop *loop;
+	struct rk_watch lw;		/* listening socket */
+	struct rk_watch timer;		/* idle connections */
+	bool ticking;
+	rk_http_handler handler;
+	void *cls;
+	struct rk_http_conn *conns;
+	int nconns;
+};
+
+/*
+ * rk_http_start() - serve @listen_fd (ownership taken) from @loop with
+ * @handler.  Returns 0 or -1 with @err set.
+ */
+int rk_http_start(struct rk_http_server *s, struct rk_loop *loop, int listen_fd,
+		  rk_http_handler handler, void *cls, struct rk_err *err);
+
+/* rk_http_stop() - close the listener and every connection */
+void rk_http_stop(struct rk_http_server *s);
+
+/*
+ * The protocol engine, without I/O (used by the server, the unit tests and
+ * the fuzzer): bytes go into @in, responses come out of @out.
+ */
+struct rk_http_conn {
+	struct rk_http_server *srv;
+	struct rk_watch w;
+	char *in;
+	size_t in_len, in_cap;
+	char *out;
+	size_t out_len, out_off, out_cap;
+	bool continue_sent;	/* "100 Continue" for the current request */
+	bool closing;		/* close once @out is written */
+	uint64_t last;		/* last activity, ms */
+	uint64_t drain_until;	/* after an error response: ms, else 0 */
+	struct rk_http_conn *prev, *next;
+};
+
+/*
+ * rk_http_process() - handle every complete request in @c->in, appending
+ * responses to @c->out and consuming the request bytes.  Sets @c->closing
+ * after a response that ends the connection (errors, "Connection: close").
+ * Returns 0, or -1 when out of memory.
+ */
+int rk_http_process(struct rk_http_conn *c, rk_http_handler handler, void *cls);
+
+#endif
