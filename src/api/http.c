@@ -423,7 +423,9 @@ static int conn_flush(struct rk_http_conn *c)
 				continue;
 			if (errno != EAGAIN)
 				return -1;
-			rk_loop_mod(c->srv->loop, &c->w, EPOLLIN | EPOLLOUT);
+			/* a closing connection has nothing more to read */
+			rk_loop_mod(c->srv->loop, &c->w,
+				    c->closing ? EPOLLOUT : EPOLLIN | EPOLLOUT);
 			return 0;
 		}
 		c->out_off += (size_t)n;
@@ -445,6 +447,7 @@ static void conn_cb(struct rk_watch *w, uint32_t events)
 {
 	struct rk_http_conn *c = container_of(w, struct rk_http_conn, w);
 	size_t drained = 0;
+	bool eof = false;
 
 	if (c->closing && c->out_len == 0) {
 		char junk[16384];
@@ -460,7 +463,7 @@ static void conn_cb(struct rk_watch *w, uint32_t events)
 			conn_free(c);
 		return;
 	}
-	if (events & EPOLLIN) {
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
 		for (;;) {
 			ssize_t n;
 
@@ -481,10 +484,12 @@ static void conn_cb(struct rk_watch *w, uint32_t events)
 				c->in_cap = cap;
 			}
 			n = recv(w->fd, c->in + c->in_len, c->in_cap - c->in_len, MSG_DONTWAIT);
-			if (n == 0 && c->out_len == 0) {
+			if (n < 0 && errno != EAGAIN && errno != EINTR) {
 				conn_free(c);
 				return;
 			}
+			if (n == 0)
+				eof = true;	/* answer what came, then close */
 			if (n <= 0)
 				break;
 			c->in_len += (size_t)n;
@@ -493,6 +498,13 @@ static void conn_cb(struct rk_watch *w, uint32_t events)
 		if (rk_http_process(c, c->srv->handler, c->srv->cls) < 0) {
 			conn_free(c);
 			return;
+		}
+		if (eof) {
+			c->closing = true;
+			if (!c->out_len) {
+				conn_free(c);
+				return;
+			}
 		}
 	}
 	if (c->out_len && conn_flush(c) < 0)

@@ -116,8 +116,6 @@ static int setup(struct rk_child_ctx *c, struct rk_err *err)
 	    recv_netcfg(c->rfd, &cfg, err) < 0 ||
 	    wait_name(c->rfd, "ParentInitPortDriverCompleted", err) < 0)
 		return -1;
-	close(c->rfd);
-	c->rfd = -1;
 	if (rk_set_propagation(c->o->propagation, err) < 0 ||
 	    rk_copy_up(c->o->copy_up.v, c->o->copy_up.n, &etc_copied, err) < 0)
 		return -1;
@@ -162,6 +160,18 @@ static int run_command(struct rk_child_ctx *c, struct rk_err *err)
 
 	argv_str(c->o->target, cmd, sizeof(cmd));
 	unsetenv("_ROOTLESSKIT_PIPEFD_UNDOCUMENTED");
+	/* start only once the parent has published every -p port and
+	 * written child_pid: it closes its end of the pipe then (if it fails
+	 * instead, it kills us and the command never runs) */
+	for (;;) {
+		char b[16];
+		ssize_t r = read(c->rfd, b, sizeof(b));
+
+		if (r == 0 || (r < 0 && errno != EINTR))
+			break;
+	}
+	close(c->rfd);
+	c->rfd = -1;
 	pid = rk_spawn(&sp, err);
 	close(c->wfd);
 	c->wfd = -1;

@@ -521,8 +521,6 @@ static int run(struct parent *p, struct rk_err *err)
 	    send_msg(p, json_pack("{s:s}", "Name",
 				  "ParentInitPortDriverCompleted"), err) < 0)
 		return -1;
-	close(p->p2c);
-	p->p2c = -1;
 	if (expect(p, "ChildInitCompleted", err) < 0)
 		return -1;
 	if (p->helper_pidfd >= 0) {
@@ -536,6 +534,9 @@ static int run(struct parent *p, struct rk_err *err)
 	 * requests are answered once the loop below runs */
 	if (start_api(p, err) < 0 || write_child_pid(p, err) < 0)
 		return -1;
+	/* EOF on the pipe lets the child start the command */
+	close(p->p2c);
+	p->p2c = -1;
 	rk_debug("child %d is ready", (int)p->child);
 
 	/* one thread from here on: signals, the child, the API, the ports */

@@ -151,6 +151,19 @@ s.sendall(b"THIS IS NOT HTTP\r\n\r\n")
 print(s.recv(100).split(b"\r\n")[0].decode())
 PY
 contains "$TMP/raw" "HTTP/1.1 400" "malformed request: 400"
+python3 - "$sd/api.sock" >"$TMP/half" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.settimeout(5)
+s.sendall(b"GET /v1/info HTTP/1.1\r\nHost: x\r\n\r\n"); s.shutdown(socket.SHUT_WR)
+data = b""
+while True:
+    d = s.recv(4096)
+    if not d:
+        break
+    data += d
+print(data.split(b"\r\n")[0].decode(), b'"apiVersion":"1.1.1"' in data)
+PY
+is "$(cat "$TMP/half")" "HTTP/1.1 200 OK True" "a client that half-closes after its request gets the answer, then EOF"
 python3 - "$sd/api.sock" >"$TMP/hdr" <<'PY'
 import socket, sys
 s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.settimeout(5)
