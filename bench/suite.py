@@ -329,6 +329,11 @@ def summarize(raw):
 
 
 def main():
+    # SIGTERM/SIGINT unwind like an exception, so every peer and busy loop
+    # started so far is stopped by the finally/with blocks
+    def bye(sig, frame):
+        raise SystemExit("bench: interrupted")
+    signal.signal(signal.SIGTERM, bye)
     ap = argparse.ArgumentParser()
     ap.add_argument("--rootlesskit", required=True)
     ap.add_argument("--rootlessctl", required=True)

@@ -653,8 +653,13 @@ static void conn_ready(struct bp_waiter *wt, int fd, int errnum)
 	c->sw.fd = fd;
 	c->connecting = true;
 	if (rk_loop_add(p->b->loop, &c->sw, ev) < 0 ||
-	    rk_loop_add(p->b->loop, &c->cw, ev) < 0)
+	    rk_loop_add(p->b->loop, &c->cw, ev) < 0) {
 		conn_close(c);
+		return;
+	}
+	/* on loopback the handshake is usually done by now: start moving
+	 * data without waiting for another turn of the loop */
+	conn_event(c, EPOLLOUT);
 }
 
 /* accept_one() - accept a client on @p; returns 1 if one was accepted, 0

@@ -7,7 +7,7 @@
 sd="$TMP/sd"
 mkdir -p "$TMP/www"
 echo "hello-api" >"$TMP/www/index.html"
-bg "$RK" --state-dir="$sd" --net=slirp4netns --port-driver=builtin \
+bg "$RK" --state-dir="$sd" --net=slirp4netns --port-driver=builtin --pidns \
 	sh -c "busybox httpd -p 80 -h '$TMP/www' && exec socat TCP-LISTEN:7000,fork,reuseaddr EXEC:cat" 2>"$TMP/err"
 pid=$BG
 wait_file "$sd/child_pid" || { not_ok "rootlesskit started"; cat "$TMP/err"; done_testing; exit 1; }
