@@ -106,6 +106,9 @@ def markdown(rep):
         ok = r >= factor if kind == "min" else r <= factor if kind == "max" else r > factor
         miss = "" if ok else " (short by %.0f%%)" % (abs(r / factor - 1) * 100)
         out.append("| %s %s %s | %.2fx | %s%s |" % (fig, want, against, r, "met" if ok else "NOT met", miss))
+    notes = [(p, rep["peers"][p].get("note")) for p in peers if rep["peers"][p].get("note")]
+    if notes:
+        out += ["", "Peer notes: " + "; ".join("`%s`: %s" % pn for pn in notes) + "."]
     out += ["", "## Memory growth", ""]
     for p in (OURS, GO):
         i, ports, conns = (med(rep, p, f) for f in ("rss_idle", "rss_1000_ports", "rss_1000_conns"))
@@ -118,7 +121,7 @@ def markdown(rep):
     return "\n".join(out) + "\n"
 
 
-SOURCE_IP = {"ours-builtin": "not propagated yet (issue 5)", "go-builtin": "not propagated (1.1.0)",
+SOURCE_IP = {"ours-builtin": "not propagated yet (issue 5)", "ours-busypoll": "not propagated yet (issue 5)", "go-builtin": "not propagated (1.1.0)",
              "ours-slirp4netns": "propagated", "go-slirp4netns": "propagated",
              "pasta": "propagated", "loopback": "–", "in-namespace": "–"}
 

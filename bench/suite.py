@@ -109,8 +109,9 @@ class Peer:
     """One forwarding set-up: start() it, measure through 127.0.0.1, stop()."""
 
     def __init__(self, name, kind, rk=None, ctl=None, net="slirp4netns", pd=None,
-                 note=""):
+                 note="", extra=()):
         self.name, self.kind, self.rk, self.ctl = name, kind, rk, ctl
+        self.extra = list(extra)
         self.net, self.pd, self.note = net, pd, note
         self.proc = None
         self.host_procs = []
@@ -137,6 +138,7 @@ class Peer:
                "--port-driver=" + self.pd, "--pidns"]
         if self.net != "pasta":
             cmd.append("--disable-host-loopback")
+        cmd += self.extra
         self.log = open(self.sd + ".log", "w")
         t0 = time.time()
         self.proc = subprocess.Popen(cmd + self.servers_cmd(), stdout=self.log,
@@ -307,7 +309,9 @@ def measure_rss(peer, connrate, res):
 def peers(args):
     ours, ctl = args.rootlesskit, args.rootlessctl
     go, goctl = args.go_rootlesskit, args.go_rootlessctl
-    p = [Peer("ours-builtin", "rk", ours, ctl, pd="builtin")]
+    p = [Peer("ours-builtin", "rk", ours, ctl, pd="builtin"),
+         Peer("ours-busypoll", "rk", ours, ctl, pd="builtin", extra=["--builtin-busy-poll=50"],
+              note="--builtin-busy-poll=50: polls 50 us after work before sleeping")]
     if go:
         p.append(Peer("go-builtin", "rk", go, goctl, pd="builtin"))
     ok = subprocess.run([ours, "--net=slirp4netns", "--port-driver=slirp4netns", "true"],
@@ -363,7 +367,7 @@ def main():
             finally:
                 p.stop()
         for p in ps:
-            if p.pd == "builtin":
+            if p.pd == "builtin" and not p.extra:
                 log("rep %d/%d: %s memory" % (rep + 1, args.reps, p.name))
                 try:
                     measure_rss(p, args.connrate, raw[p.name])

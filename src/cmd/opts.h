@@ -38,6 +38,7 @@ struct rk_opts {
 	struct rk_strv publish;
 	bool source_ip_transparent;
 	int builtin_udp_timeout;	/* seconds (extension) */
+	int busy_poll_us;		/* extension */
 	struct rk_strv copy_up;
 	const char *copy_up_mode, *propagation;
 	bool pidns, cgroupns, utsns, ipcns;

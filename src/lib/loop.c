@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
+#include <time.h>
 #include <unistd.h>
 
 #define RK_LOOP_BATCH 128
@@ -125,7 +126,30 @@ int rk_loop_run_once(struct rk_loop *l, int timeout_ms)
 
 	if (l->nagain)
 		timeout_ms = 0;
-	n = epoll_wait(l->epfd, ev, RK_LOOP_BATCH, timeout_ms);
+	n = epoll_wait(l->epfd, ev, RK_LOOP_BATCH, l->busy_until ? 0 : timeout_ms);
+	if (n == 0 && l->busy_until) {
+		/* right after work, poll for a moment before sleeping: a reply
+		 * that comes within microseconds is then handled without the
+		 * cost of a wake-up (see RK_LOOP_BUSY_NS) */
+		struct timespec ts;
+		uint64_t now;
+
+		do {
+			n = epoll_wait(l->epfd, ev, RK_LOOP_BATCH, 0);
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+		} while (n == 0 && now < l->busy_until);
+		l->busy_until = 0;
+		if (n == 0)
+			n = epoll_wait(l->epfd, ev, RK_LOOP_BATCH, timeout_ms);
+	}
+	if (n > 0 && l->busy_ns) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		l->busy_until = (uint64_t)ts.tv_sec * 1000000000u +
+				(uint64_t)ts.tv_nsec + l->busy_ns;
+	}
 	if (n < 0)
 		return errno == EINTR ? 0 : -1;
 	for (int i = 0; i < n; i++) {

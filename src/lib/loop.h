@@ -34,6 +34,8 @@ struct rk_loop {
 	size_t nagain, capagain;
 	void **graveyard;		/* freed after this batch */
 	size_t ngrave, capgrave;
+	uint64_t busy_ns;		/* poll this long after work, 0: never */
+	uint64_t busy_until;		/* CLOCK_MONOTONIC ns, 0: not polling */
 };
 
 /* rk_loop_init() - create the epoll instance; returns 0 or -1 with @err */

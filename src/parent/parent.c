@@ -195,6 +195,9 @@ static int validate_ports(const struct rk_opts *o, struct rk_err *err)
 		if (strcmp(pd, "builtin"))
 			return rk_err_set(err, "port driver \"%s\" is not supported by this implementation yet",
 					  pd);
+		if (o->busy_poll_us < 0 || o->busy_poll_us > 1000000)
+			return rk_err_set(err, "invalid --builtin-busy-poll: %d (must be 0..1000000)",
+					  o->busy_poll_us);
 		if (o->builtin_udp_timeout < 1)
 			return rk_err_set(err, "invalid --builtin-udp-timeout: %d (must be >= 1)",
 					  o->builtin_udp_timeout);
@@ -430,6 +433,7 @@ static int start_ports(struct parent *p, struct rk_err *err)
 {
 	if (rk_loop_init(&p->loop, err) < 0)
 		return -1;
+	p->loop.busy_ns = (uint64_t)p->o->busy_poll_us * 1000;
 	p->sigw = (struct rk_watch){ .fd = p->sfd, .cb = sig_cb };
 	p->childw = (struct rk_watch){ .fd = p->child_pidfd, .cb = child_cb };
 	if (rk_loop_add(&p->loop, &p->sigw, EPOLLIN) < 0 ||

@@ -51,4 +51,28 @@ check "the -p port listens when child_pid appears" \
 check "api.sock is listening when child_pid appears" test -S "$sd/api.sock"
 kill "$pid"
 wait "$pid" 2>/dev/null
+
+# --builtin-busy-poll: same forwarding, bad values refused before start
+start_fail "negative busy poll" "invalid --builtin-busy-poll: -1 (must be 0..1000000)" --builtin-busy-poll=-1
+sd="$TMP/sd-busy"
+bg "$RK" --state-dir="$sd" --net=slirp4netns --port-driver=builtin --pidns --builtin-busy-poll=50 \
+	-p "127.0.0.1:$p:7000/tcp" socat TCP-LISTEN:7000,fork,reuseaddr EXEC:cat 2>/dev/null
+pid=$BG
+wait_file "$sd/child_pid"
+got=$(python3 - "$p" <<'PY'
+import socket, sys, time
+for _ in range(100):
+    try:
+        c = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2)
+        c.sendall(b"busy"); d = c.recv(4)
+        if d:
+            print(d.decode()); break
+    except OSError:
+        pass
+    time.sleep(0.05)
+PY
+)
+is "$got" busy "forwarding with --builtin-busy-poll=50"
+kill "$pid"
+wait "$pid" 2>/dev/null
 done_testing
