@@ -34,7 +34,7 @@
 #include <unistd.h>
 
 #define IN_MAX		(RK_HTTP_MAX_HEADER + 2 * RK_HTTP_MAX_BODY + 1024)
-#define DRAIN_MAX	(4 << 20)	/* bytes read and dropped after an error */
+#define DRAIN_MAX	((size_t)4 << 20)	/* bytes read and dropped after an error */
 #define DRAIN_MS	2000
 
 /* now_ms() - CLOCK_MONOTONIC in milliseconds */

@@ -12,8 +12,8 @@
 #include "../lib/err.h"
 #include "../lib/loop.h"
 
-#define RK_HTTP_MAX_HEADER	(64 * 1024)	/* request line + headers */
-#define RK_HTTP_MAX_BODY	(64 * 1024)
+#define RK_HTTP_MAX_HEADER	((size_t)64 * 1024)	/* request line + headers */
+#define RK_HTTP_MAX_BODY	((size_t)64 * 1024)
 #define RK_HTTP_MAX_CONNS	256
 #define RK_HTTP_IDLE_MS		60000
 

@@ -81,8 +81,8 @@ int rk_builtin_child_serve(int chan)
 		if (n)
 			r.errnum = 0;
 		ret = reply(chan, &r, fds, n);
-		while (n--)
-			close(fds[n]);
+		for (int i = 0; i < n; i++)
+			close(fds[i]);
 		if (ret < 0)
 			return -1;
 	}
