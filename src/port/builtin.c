@@ -585,10 +585,12 @@ static void conn_event(struct bp_conn *c, uint32_t events)
 		socklen_t plen = sizeof(peer);
 
 		/* connected, failed, or still in progress? */
-		if (getpeername(c->sw.fd, &peer.sa, &plen) < 0 &&
-		    getsockopt(c->sw.fd, SOL_SOCKET, SO_ERROR, &e, &len) == 0 &&
-		    !e)
-			return;	/* EPOLLOUT will come */
+		if (getpeername(c->sw.fd, &peer.sa, &plen) < 0) {
+			if (getsockopt(c->sw.fd, SOL_SOCKET, SO_ERROR, &e, &len) < 0)
+				e = errno;
+			if (!e)
+				return;	/* EPOLLOUT will come */
+		}
 		if (e) {
 			char t[80];
 
