@@ -140,9 +140,12 @@ int rk_net_prepare(struct rk_net *n, const struct rk_opts *o,
 int rk_net_start(struct rk_net *n, pid_t pid, int child_pidfd,
 		 const char *statedir, struct rk_err *err)
 {
-	(void)statedir;
 	switch (n->kind) {
 	case RK_NET_SLIRP4NETNS:
+		if (!strcmp(n->o->port_driver, "slirp4netns") &&
+		    (size_t)snprintf(n->api_socket, sizeof(n->api_socket),
+				     "%s/.s4nn.sock", statedir) >= sizeof(n->api_socket))
+			return rk_err_set(err, "state dir path too long: %s", statedir);
 		return rk_slirp4netns_start(n, pid, child_pidfd, err);
 	case RK_NET_PASTA:
 		return rk_pasta_start(n, pid, err);

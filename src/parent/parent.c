@@ -192,7 +192,7 @@ static int validate_ports(const struct rk_opts *o, struct rk_err *err)
 			return rk_err_set(err, "port driver requires slirp4netns network");
 		if (!strcmp(o->net, "host"))
 			return rk_err_set(err, "port driver requires non-host network");
-		if (strcmp(pd, "builtin"))
+		if (!strcmp(pd, "gvisor-tap-vsock"))
 			return rk_err_set(err, "port driver \"%s\" is not supported by this implementation yet",
 					  pd);
 		if (o->busy_poll_us < 0 || o->busy_poll_us > 1000000)
@@ -207,8 +207,13 @@ static int validate_ports(const struct rk_opts *o, struct rk_err *err)
 			if (rk_port_spec_parse(o->publish.v[i], &sp, err) < 0 ||
 			    rk_port_spec_validate(&sp, NULL, 0, err) < 0)
 				return -1;
-			if (!strncmp(sp.proto, "sctp", 4))
+			if (!strcmp(pd, "builtin") && !strncmp(sp.proto, "sctp", 4))
 				return rk_err_set(err, "failed to expose port %s: unsupported port protocol %s",
+						  o->publish.v[i], sp.proto);
+			if (!strcmp(pd, "slirp4netns") &&
+			    (!strncmp(sp.proto, "sctp", 4) ||
+			     sp.proto[strlen(sp.proto) - 1] == '6'))
+				return rk_err_set(err, "failed to expose port %s: unsupported protocol \"%s\"",
 						  o->publish.v[i], sp.proto);
 		}
 		return 0;
@@ -439,11 +444,16 @@ static int start_ports(struct parent *p, struct rk_err *err)
 	if (rk_loop_add(&p->loop, &p->sigw, EPOLLIN) < 0 ||
 	    rk_loop_add(&p->loop, &p->childw, EPOLLIN) < 0)
 		return rk_err_errno(err, errno, "epoll_ctl");
-	if (strcmp(p->o->port_driver, "builtin"))
+	if (!strcmp(p->o->port_driver, "builtin")) {
+		raise_nofile();
+		p->ports.drv = rk_builtin_new(&p->loop, rk_steal_fd(&p->chan[0]),
+					      p->o->builtin_udp_timeout, err);
+	} else if (!strcmp(p->o->port_driver, "slirp4netns")) {
+		p->ports.drv = rk_slirp4netns_port_new(p->net.api_socket,
+						       p->net.cfg.ip, err);
+	} else {
 		return 0;
-	raise_nofile();
-	p->ports.drv = rk_builtin_new(&p->loop, rk_steal_fd(&p->chan[0]),
-				      p->o->builtin_udp_timeout, err);
+	}
 	if (!p->ports.drv)
 		return -1;
 	for (int i = 0; i < p->o->publish.n; i++) {

@@ -67,6 +67,8 @@ int rk_ports_remove(struct rk_ports *m, int id, struct rk_err *err)
 	if (i == m->n)
 		return rk_err_set(err, "unknown id: %d", id);
 	r = m->drv->unexpose(m->drv, m->v[i].priv, err);
+	if (r < 0 && m->drv->keep_on_unexpose_error)
+		return -1;
 	memmove(&m->v[i], &m->v[i + 1], (size_t)(m->n - i - 1) * sizeof(*m->v));
 	m->n--;
 	return r;

@@ -20,6 +20,9 @@ struct rk_port_driver {
 	const char *name;		/* "builtin", ... */
 	const char *const *protos;	/* NULL-terminated, for /v1/info */
 	bool disallow_loopback_child_ip;
+	/* a failed unexpose() leaves the port in place (slirp4netns: the
+	 * forward still exists); otherwise the entry is dropped anyway */
+	bool keep_on_unexpose_error;
 	/* expose(): start forwarding @spec (already validated); returns the
 	 * port's ID (> 0) and stores per-port state in *@priv, or -1 */
 	int (*expose)(struct rk_port_driver *d, const struct rk_port_spec *spec,
@@ -51,7 +54,8 @@ int rk_ports_add(struct rk_ports *m, const struct rk_port_spec *spec,
 		 struct rk_port_status *out, struct rk_err *err);
 
 /* rk_ports_remove() - unexpose port @id ("unknown id: N" if absent); the
- * entry is dropped even if the driver reports an error.  0 or -1 */
+ * entry is dropped even if the driver reports an error, unless the driver
+ * sets keep_on_unexpose_error.  0 or -1 */
 int rk_ports_remove(struct rk_ports *m, int id, struct rk_err *err);
 
 /* rk_ports_fini() - unexpose everything, destroy the driver */
@@ -61,5 +65,14 @@ void rk_ports_fini(struct rk_ports *m);
  * upstream's "cannot expose privileged port ..." prefix for @port when it
  * is below net.ipv4.ip_unprivileged_port_start, else "" */
 void rk_priv_port_hint(int port, char *buf, int cap);
+
+/*
+ * rk_slirp4netns_port_new() - the slirp4netns port driver, talking to the
+ * slirp4netns API at @api_sock; @child_ip is the default guest address.
+ * Return: the driver, or NULL with @err set
+ */
+struct rk_port_driver *rk_slirp4netns_port_new(const char *api_sock,
+					       const char *child_ip,
+					       struct rk_err *err);
 
 #endif

@@ -89,3 +89,59 @@ ss = [socket.socket() for _ in range(int(sys.argv[1]))]
 for s in ss: s.bind(("127.0.0.1", 0))
 print(" ".join(str(s.getsockname()[1]) for s in ss))' "$1"
 }
+
+# peer_tools - write $TMP/peer_server.py and $TMP/peer_client.py.
+#   python3 $TMP/peer_server.py PORT READYFILE: answers every TCP connection
+#   and every UDP datagram on PORT (IPv4 and IPv6) with the address of the
+#   peer as it saw it (v4-mapped addresses printed as IPv4), then creates
+#   READYFILE once both sockets are bound.
+#   python3 $TMP/peer_client.py tcp|udp HOST PORT [BINDIP]: prints that
+#   answer (UDP: up to 5 tries, 1 s each); exit status 1 if none came.
+peer_tools() {
+	cat >"$TMP/peer_server.py" <<'PY'
+import socket, sys, threading
+port = int(sys.argv[1])
+def norm(a):
+    return a[7:] if a.startswith("::ffff:") else a
+def sock(kind):
+    s = socket.socket(socket.AF_INET6, kind)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    s.bind(("::", port))
+    return s
+t, u = sock(socket.SOCK_STREAM), sock(socket.SOCK_DGRAM)
+t.listen(64)
+def udp():
+    while True:
+        d, a = u.recvfrom(2048)
+        u.sendto((norm(a[0]) + "\n").encode(), a)
+threading.Thread(target=udp, daemon=True).start()
+open(sys.argv[2], "w").close()
+while True:
+    c, a = t.accept()
+    c.sendall((norm(a[0]) + "\n").encode())
+    c.close()
+PY
+	cat >"$TMP/peer_client.py" <<'PY'
+import socket, sys
+proto, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+s = socket.socket(fam, socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM)
+if len(sys.argv) > 4:
+    s.bind((sys.argv[4], 0))
+s.settimeout(1 if proto == "udp" else 5)
+if proto == "tcp":
+    s.connect((host, port))
+    print(s.recv(200).decode().strip())
+    sys.exit(0)
+for i in range(5):
+    s.sendto(b"x", (host, port))
+    try:
+        print(s.recv(200).decode().strip())
+        sys.exit(0)
+    except socket.timeout:
+        pass
+sys.exit(1)
+PY
+	chmod a+r "$TMP/peer_server.py" "$TMP/peer_client.py"
+}
