@@ -9,7 +9,7 @@
 set -eu
 mode=${1:-check}
 build="make gcc libc6-dev pkg-config libjansson-dev libcurl4-openssl-dev"
-run="$build uidmap slirp4netns passt iproute2 busybox curl procps util-linux"
+run="$build uidmap slirp4netns passt iproute2 iptables busybox curl procps util-linux"
 check="$run libcmocka-dev socat psmisc iperf3 rootlesskit libcap2-bin python3 clang libclang-rt-14-dev"
 case $mode in
 build) pkgs=$build ;;

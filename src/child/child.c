@@ -49,6 +49,7 @@
 #include "../port/builtin.h"
 #include "mount.h"
 #include "netsetup.h"
+#include "transparent.h"
 
 static int send_name(int fd, const char *name, struct rk_err *err)
 {
@@ -102,6 +103,8 @@ static int setup(struct rk_child_ctx *c, struct rk_err *err)
 {
 	struct rk_netcfg cfg;
 	bool etc_copied = false;
+	int tp = 0, r;
+	json_t *m;
 
 	if (wait_name(c->rfd, "ParentHello", err) < 0 ||
 	    send_name(c->wfd, "ChildHello", err) < 0 ||
@@ -123,11 +126,22 @@ static int setup(struct rk_child_ctx *c, struct rk_err *err)
 		return -1;
 	if (rk_child_net_setup(c->net, &cfg, c->statedir, etc_copied, err) < 0)
 		return -1;
+	if (c->port_fd >= 0 && c->o->source_ip_transparent) {
+		tp = rk_transparent_setup();
+		/* the parent adds per-client routes for UDP with this socket */
+		if ((tp & (RK_TP_UDP4 | RK_TP_UDP6)) &&
+		    rk_builtin_child_send_rtnl(c->port_fd) < 0)
+			tp &= ~(RK_TP_UDP4 | RK_TP_UDP6);
+	}
 	/* catch signals before the parent may start forwarding them */
 	c->sfd = rk_sigfwd_open(true);
 	if (c->sfd < 0)
 		return rk_err_errno(err, errno, "signalfd");
-	return send_name(c->wfd, "ChildInitCompleted", err);
+	m = json_pack("{s:s, s:i}", "Name", "ChildInitCompleted",
+		      "SourceIPTransparent", tp);
+	r = rk_msg_send(c->wfd, m, err);
+	json_decref(m);
+	return r;
 }
 
 /* argv_str() - "[a b c]" like Go's %v of a []string */

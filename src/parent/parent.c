@@ -63,6 +63,7 @@ struct parent {
 	bool child_exited;
 	struct rk_ports ports;
 	struct rk_api api;
+	int tp_mask;		/* RK_TP_* from ChildInitCompleted */
 };
 
 /* preflight() - upstream's warnings about the environment */
@@ -257,9 +258,10 @@ static int child_failed(struct parent *p, struct rk_err *err)
 	return -1;
 }
 
-/* expect() - wait for message @name from the child, watching the network
- * helper meanwhile */
-static int expect(struct parent *p, const char *name, struct rk_err *err)
+/* expect_msg() - wait for message @name from the child, watching the
+ * network helper meanwhile; stores it in *@out if @out is not NULL */
+static int expect_msg(struct parent *p, const char *name, json_t **out,
+		      struct rk_err *err)
 {
 	json_t *m;
 
@@ -287,8 +289,17 @@ static int expect(struct parent *p, const char *name, struct rk_err *err)
 			return child_failed(p, err);
 		return -1;
 	}
-	json_decref(m);
+	if (out)
+		*out = m;
+	else
+		json_decref(m);
 	return 0;
+}
+
+/* expect() - expect_msg() without keeping the message */
+static int expect(struct parent *p, const char *name, struct rk_err *err)
+{
+	return expect_msg(p, name, NULL, err);
 }
 
 /* start_child() - clone the child into its namespaces; returns 0 or -1 */
@@ -447,7 +458,8 @@ static int start_ports(struct parent *p, struct rk_err *err)
 	if (!strcmp(p->o->port_driver, "builtin")) {
 		raise_nofile();
 		p->ports.drv = rk_builtin_new(&p->loop, rk_steal_fd(&p->chan[0]),
-					      p->o->builtin_udp_timeout, err);
+					      p->o->builtin_udp_timeout,
+					      p->tp_mask, err);
 	} else if (!strcmp(p->o->port_driver, "slirp4netns")) {
 		p->ports.drv = rk_slirp4netns_port_new(p->net.api_socket,
 						       p->net.cfg.ip, err);
@@ -504,6 +516,8 @@ static int start_api(struct parent *p, struct rk_err *err)
 /* run() - from the child's clone to its exit; returns 0 or -1 */
 static int run(struct parent *p, struct rk_err *err)
 {
+	json_t *m;
+
 	if (start_child(p, err) < 0)
 		return -1;
 	if (send_msg(p, json_pack("{s:s}", "Name", "ParentHello"), err) < 0 ||
@@ -535,8 +549,11 @@ static int run(struct parent *p, struct rk_err *err)
 	    send_msg(p, json_pack("{s:s}", "Name",
 				  "ParentInitPortDriverCompleted"), err) < 0)
 		return -1;
-	if (expect(p, "ChildInitCompleted", err) < 0)
+	if (expect_msg(p, "ChildInitCompleted", &m, err) < 0)
 		return -1;
+	/* what source-IP transparency the child could set up (RK_TP_*) */
+	p->tp_mask = (int)json_integer_value(json_object_get(m, "SourceIPTransparent"));
+	json_decref(m);
 	if (p->helper_pidfd >= 0) {
 		close(p->helper_pidfd);
 		p->helper_pidfd = -1;

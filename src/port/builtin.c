@@ -49,6 +49,7 @@
 
 #include "../lib/log.h"
 #include "../lib/util.h"
+#include "transparent.h"
 
 #define PIPE_POOL_MAX	64		/* idle pipes kept */
 #define YIELD_BYTES	((size_t)8 << 20)	/* per direction per turn */
@@ -103,6 +104,7 @@ struct bp_conn {
 	struct bp_dir d[2];	/* 0: client -> server, 1: server -> client */
 	bool pending;		/* waiting for the child */
 	bool connecting;	/* server connect() in progress */
+	union rk_sa client;	/* the client's address, for transparency */
 	struct bp_conn *prev, *next;
 };
 
@@ -119,6 +121,7 @@ struct bp_flow {
 	socklen_t clen;
 	uint64_t last;		/* ms, CLOCK_MONOTONIC */
 	bool pending;
+	bool tp;		/* bound to the client's address (a route ref) */
 	struct udp_dgram *q[UDP_QUEUE];
 	int nq;
 	struct bp_flow *hnext;		/* hash chain */
@@ -156,6 +159,7 @@ struct bp {
 	char *ubuf;			/* UDP_VLEN * UDP_BUF */
 	bool no_gso;			/* UDP_SEGMENT refused: sendmmsg only */
 	char host_gw[INET6_ADDRSTRLEN];
+	struct rk_tp tp;		/* source-IP transparency */
 };
 
 /* now_ms() - CLOCK_MONOTONIC in milliseconds */
@@ -640,6 +644,8 @@ static void conn_ready(struct bp_waiter *wt, int fd, int errnum)
 	char t[80];
 
 	c->pending = false;
+	if (fd >= 0)
+		rk_tp_bind(&p->b->tp, fd, SOCK_STREAM, &p->target, &c->client);
 	if (fd >= 0 && connect(fd, &p->target.sa, sa_len(&p->target)) < 0 &&
 	    errno != EINPROGRESS) {
 		errnum = errno;
@@ -670,7 +676,9 @@ static int accept_one(struct bp_port *p)
 {
 	struct bp *b = p->b;
 	struct bp_conn *c;
-	int fd = accept4(p->lw.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	union rk_sa client;
+	socklen_t clen = sizeof(client);
+	int fd = accept4(p->lw.fd, &client.sa, &clen, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 	if (fd < 0) {
 		if (errno == EAGAIN || errno == EINTR)
@@ -697,6 +705,7 @@ static int accept_one(struct bp_port *p)
 	}
 	c->wt.done = conn_ready;
 	c->port = p;
+	c->client = client;
 	c->cw = (struct rk_watch){ .fd = fd, .cb = conn_cw_cb };
 	c->sw = (struct rk_watch){ .fd = -1, .cb = conn_sw_cb };
 	for (int i = 0; i < 2; i++)
@@ -832,6 +841,9 @@ static void flow_close(struct bp_flow *f)
 		*pp = f->hnext;
 	lru_unlink(p, f);
 	rk_loop_close(p->b->loop, &f->w);
+	if (f->tp)
+		rk_tp_release(&p->b->tp, &f->client);
+	f->tp = false;
 	for (int i = 0; i < f->nq; i++)
 		free(f->q[i]);
 	f->nq = 0;
@@ -941,6 +953,8 @@ static void flow_ready(struct bp_waiter *wt, int fd, int errnum)
 	const union rk_sa *t = &f->port->target;
 
 	f->pending = false;
+	if (fd >= 0)
+		f->tp = rk_tp_bind(&f->port->b->tp, fd, SOCK_DGRAM, t, &f->client);
 	if (fd >= 0 && connect(fd, &t->sa, sa_len(t)) < 0) {
 		errnum = errno;
 		close(fd);
@@ -1340,6 +1354,7 @@ static void bp_destroy(struct rk_port_driver *d)
 	}
 	free(b->pipes);
 	free(b->ubuf);
+	rk_tp_fini(&b->tp);
 	free(b);
 }
 
@@ -1362,8 +1377,39 @@ static void host_gateway_ip(char *buf, size_t cap)
 	freeifaddrs(ifa);
 }
 
+/* recv_rtnl() - the child's NETLINK_ROUTE socket, sent before anything
+ * else on the channel (rk_builtin_child_send_rtnl()); returns it or -1 */
+static int recv_rtnl(int chan)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct rk_bp_rep r;
+	struct iovec iov = { .iov_base = &r, .iov_len = sizeof(r) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *c;
+	int fd = -1;
+	ssize_t len;
+
+	do {
+		len = recvmsg(chan, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	} while (len < 0 && errno == EINTR);
+	c = len > 0 ? CMSG_FIRSTHDR(&mh) : NULL;
+	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+	    c->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	if (fd >= 0 && (len != (ssize_t)sizeof(r) || r.family != AF_NETLINK)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
 struct rk_port_driver *rk_builtin_new(struct rk_loop *loop, int chan,
-				      int udp_timeout, struct rk_err *err)
+				      int udp_timeout, int tp_mask,
+				      struct rk_err *err)
 {
 	struct bp *b = calloc(1, sizeof(*b));
 
@@ -1380,6 +1426,8 @@ struct rk_port_driver *rk_builtin_new(struct rk_loop *loop, int chan,
 	};
 	b->loop = loop;
 	b->next_id = 1;
+	b->tp.mask = tp_mask;
+	b->tp.rtnl = tp_mask & (RK_TP_UDP4 | RK_TP_UDP6) ? recv_rtnl(chan) : -1;
 	for (int i = 0; i < 4; i++) {
 		b->pools[i].family = i / 2 ? AF_INET6 : AF_INET;
 		b->pools[i].type = i % 2 ? SOCK_DGRAM : SOCK_STREAM;

@@ -49,11 +49,14 @@ struct rk_bp_rep {
  * @loop:	the parent's event loop
  * @chan:	parent end of the channel (ownership taken)
  * @udp_timeout: UDP flow idle timeout in seconds
+ * @tp_mask:	RK_TP_* bits: what source-IP transparency the child set up
+ *		(0: the service sees an address of the namespace)
  *
  * Return: the driver, or NULL with @err set
  */
 struct rk_port_driver *rk_builtin_new(struct rk_loop *loop, int chan,
-				      int udp_timeout, struct rk_err *err);
+				      int udp_timeout, int tp_mask,
+				      struct rk_err *err);
 
 /*
  * rk_builtin_child_serve() - child side: answer every request waiting on
@@ -61,6 +64,13 @@ struct rk_port_driver *rk_builtin_new(struct rk_loop *loop, int chan,
  * Return: 0 when the queue is drained, -1 when the parent closed the channel
  */
 int rk_builtin_child_serve(int chan);
+
+/*
+ * rk_builtin_child_send_rtnl() - child side, once at start-up: send the
+ * parent a NETLINK_ROUTE socket of the child's namespace (a reply with
+ * family AF_NETLINK), for per-client routes.  Returns 0 or -1
+ */
+int rk_builtin_child_send_rtnl(int chan);
 
 /* rk_sa_str() - "ip:port" ("[ip]:port" for IPv6) of @a into @buf; returns buf */
 char *rk_sa_str(const union rk_sa *a, char *buf, size_t cap);

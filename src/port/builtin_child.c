@@ -10,6 +10,7 @@
  * parent connects them itself.  One request serves many connections.
  */
 #include "builtin.h"
+#include "../lib/rtnl.h"
 
 #include <errno.h>
 #include <string.h>
@@ -86,4 +87,16 @@ int rk_builtin_child_serve(int chan)
 		if (ret < 0)
 			return -1;
 	}
+}
+
+int rk_builtin_child_send_rtnl(int chan)
+{
+	struct rk_bp_rep r = { .family = AF_NETLINK, .count = 1 };
+	int fd = rk_rtnl_open(), ret;
+
+	if (fd < 0)
+		return -1;
+	ret = reply(chan, &r, &fd, 1);
+	close(fd);
+	return ret;
 }

@@ -1,0 +1,121 @@
+#!/bin/sh
+# Source-IP propagation (--source-ip-transparent) for the builtin driver,
+# and the client address seen through the slirp4netns driver.  As root
+# this test makes a client network namespace joined to the host by a veth
+# pair (198.18.213.0/24, fd42:213::/64: benchmark and ULA ranges of our
+# own choosing); rootlesskit runs as the unprivileged user; the service in
+# the child prints the peer address it saw.
+. "$(dirname "$0")/lib.sh"
+: "${RK_USER:?}"
+NS=rkc$$
+H=rkh$$
+cleanup_ns() { ip netns del "$NS" 2>/dev/null; ip link del "$H" 2>/dev/null; }
+trap 'cleanup_ns; _cleanup' EXIT
+if ! ip netns add "$NS" 2>/dev/null; then
+	skip "cannot create a network namespace"
+	done_testing
+	exit
+fi
+ip link add "$H" type veth peer name rkp$$ &&
+ip link set rkp$$ netns "$NS" &&
+ip addr add 198.18.213.1/24 dev "$H" && ip link set "$H" up &&
+ip -n "$NS" addr add 198.18.213.2/24 dev rkp$$ &&
+ip -n "$NS" link set rkp$$ up && ip -n "$NS" link set lo up || diag "veth set-up failed"
+v6=1
+{ ip -6 addr add fd42:213::1/64 dev "$H" nodad &&
+  ip -n "$NS" -6 addr add fd42:213::2/64 dev rkp$$ nodad; } 2>/dev/null || v6=
+chmod 755 "$TMP"
+mkdir -p "$TMP/run"
+chown "$RK_USER" "$TMP/run"
+peer_tools
+uid=$(id -u "$RK_USER")
+gid=$(id -g "$RK_USER")
+
+# as_user ARGS... - rootlesskit as the test user, with an ordinary user's
+# PATH (no /usr/sbin), in the background
+as_user() {
+	bg setpriv --reuid="$uid" --regid="$gid" --init-groups \
+		env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/tmp "$RK" "$@"
+}
+client() { ip netns exec "$NS" python3 "$TMP/peer_client.py" "$@" 2>&1; }
+
+set -- $(free_ports 3)
+P=$1 P6=$2 P3=$3
+SD=$TMP/run/sd1
+as_user --state-dir="$SD" --net=slirp4netns --port-driver=builtin \
+	--builtin-udp-timeout=2 \
+	-p "0.0.0.0:$P:80/tcp" -p "0.0.0.0:$P:80/udp" \
+	-p "[::]:$P6:[::1]:80/tcp6" -p "[::]:$P6:[::1]:80/udp6" \
+	python3 "$TMP/peer_server.py" 80 "$TMP/run/ready1" 2>"$TMP/err1"
+rk=$BG
+wait_file "$SD/child_pid" && wait_file "$TMP/run/ready1" || diag "not ready"
+is "$(client tcp 198.18.213.1 "$P")" 198.18.213.2 "TCP: the service sees the client's address"
+is "$(client udp 198.18.213.1 "$P")" 198.18.213.2 "UDP: the service sees the client's address, and its reply comes back"
+is "$(python3 "$TMP/peer_client.py" tcp 127.0.0.1 "$P")" 127.0.0.1 "TCP from loopback: plain path"
+is "$(python3 "$TMP/peer_client.py" udp 127.0.0.1 "$P")" 127.0.0.1 "UDP from loopback: plain path"
+child=$(cat "$SD/child_pid")
+route=$(nsenter -t "$child" -n ip route show table 101)
+case $route in
+*"local 198.18.213.2 dev lo"*"src 127.0.0.1"*) ok "a route for the UDP client while its flow lives" ;;
+*) not_ok "a route for the UDP client while its flow lives"; diag "table 101: $route" ;;
+esac
+gone=
+for i in $(seq 100); do
+	[ -z "$(nsenter -t "$child" -n ip route show table 101)" ] && { gone=1; break; }
+	sleep 0.05
+done
+check "the route goes with the flow (--builtin-udp-timeout=2)" test -n "$gone"
+if [ -n "$v6" ]; then
+	is "$(client tcp fd42:213::1 "$P6")" fd42:213::2 "TCP over IPv6: the client's address"
+	is "$(client udp fd42:213::1 "$P6")" fd42:213::2 "UDP over IPv6: the client's address"
+else
+	skip "no IPv6 on the host"
+	skip "no IPv6 on the host"
+fi
+check "no warning when iptables is there" sh -c "! grep -q 'source IP transparent' '$TMP/err1'"
+kill "$rk"
+wait "$rk" 2>/dev/null
+
+# --source-ip-transparent=false: the namespace's own address
+SD=$TMP/run/sd2
+as_user --state-dir="$SD" --net=slirp4netns --port-driver=builtin \
+	--source-ip-transparent=false \
+	-p "0.0.0.0:$P:80/tcp" -p "0.0.0.0:$P:80/udp" \
+	python3 "$TMP/peer_server.py" 80 "$TMP/run/ready2" 2>"$TMP/err2"
+rk=$BG
+wait_file "$SD/child_pid" && wait_file "$TMP/run/ready2" || diag "not ready"
+is "$(client tcp 198.18.213.1 "$P")" 127.0.0.1 "--source-ip-transparent=false: TCP sees 127.0.0.1"
+is "$(client udp 198.18.213.1 "$P")" 127.0.0.1 "--source-ip-transparent=false: UDP sees 127.0.0.1"
+kill "$rk"
+wait "$rk" 2>/dev/null
+
+# no iptables-restore anywhere: one warning; TCP takes the plain path, UDP
+# (routes only, no iptables) still propagates
+SD=$TMP/run/sd3
+bg unshare -m sh -c 'mount -t tmpfs none /usr/sbin && exec "$@"' sh \
+	setpriv --reuid="$uid" --regid="$gid" --init-groups \
+	env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/tmp "$RK" \
+	--state-dir="$SD" --net=slirp4netns --port-driver=builtin \
+	-p "0.0.0.0:$P:80/tcp" -p "0.0.0.0:$P:80/udp" \
+	python3 "$TMP/peer_server.py" 80 "$TMP/run/ready3" 2>"$TMP/err3"
+rk=$BG
+wait_file "$SD/child_pid" && wait_file "$TMP/run/ready3" || diag "not ready"
+is "$(grep -c 'source IP transparent' "$TMP/err3")" 1 "without iptables-restore: one warning"
+contains "$TMP/err3" "falling back to non-transparent mode for TCP, client source IPs will not be preserved" "it says TCP falls back"
+is "$(client tcp 198.18.213.1 "$P")" 127.0.0.1 "without iptables: TCP works, plain path"
+is "$(client udp 198.18.213.1 "$P")" 198.18.213.2 "without iptables: UDP still propagates"
+kill "$rk"
+wait "$rk" 2>/dev/null
+
+# the slirp4netns driver: slirp4netns NATs, the source is kept
+SD=$TMP/run/sd4
+as_user --state-dir="$SD" --net=slirp4netns --port-driver=slirp4netns \
+	-p "0.0.0.0:$P3:80/tcp" -p "0.0.0.0:$P3:80/udp" \
+	python3 "$TMP/peer_server.py" 80 "$TMP/run/ready4" 2>"$TMP/err4"
+rk=$BG
+wait_file "$SD/child_pid" && wait_file "$TMP/run/ready4" || diag "not ready"
+is "$(client tcp 198.18.213.1 "$P3")" 198.18.213.2 "slirp4netns driver: TCP sees the client's address"
+is "$(client udp 198.18.213.1 "$P3")" 198.18.213.2 "slirp4netns driver: UDP sees the client's address"
+kill "$rk"
+wait "$rk" 2>/dev/null
+done_testing
