@@ -91,7 +91,7 @@ static const struct opt_def defs[] = {
 	  "path of VPNKit binary for --net=vpnkit (network driver not supported by this implementation)",
 	  "\"vpnkit\"" },
 	{ "port-driver", NULL, T_STRING, O(port_driver), "Port",
-	  "port driver for non-host network. [none, implicit (for pasta), builtin]",
+	  "port driver for non-host network. [none, implicit (for pasta), builtin, slirp4netns, socat (deprecated)]",
 	  "\"none\"" },
 	{ "publish", "p", T_SLICE, O(publish), "Port",
 	  "publish ports. e.g. \"127.0.0.1:8080:80/tcp\"", NULL },

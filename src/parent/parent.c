@@ -187,6 +187,29 @@ static int validate_ports(const struct rk_opts *o, struct rk_err *err)
 			rk_warn("--publish is ignored with --port-driver=implicit: pasta forwards every port bound in the namespace by itself");
 		return 0;
 	}
+	if (!strcmp(pd, "socat")) {
+		char bin[4096];
+
+		if (!strcmp(o->net, "host"))
+			return rk_err_set(err, "port driver requires non-host network");
+		rk_warn("--port-driver=socat is deprecated (upstream removed it in v0.14.0); use --port-driver=builtin");
+		if (rk_lookpath("socat", bin, sizeof(bin), err) < 0)
+			return rk_err_wrap(err, "--port-driver=socat needs socat (install the Debian package \"socat\")");
+		if (rk_lookpath("nsenter", bin, sizeof(bin), err) < 0)
+			return rk_err_wrap(err, "--port-driver=socat needs nsenter (install the Debian package \"util-linux\")");
+		for (int i = 0; i < o->publish.n; i++) {
+			struct rk_port_spec sp;
+
+			if (rk_port_spec_parse(o->publish.v[i], &sp, err) < 0 ||
+			    rk_port_spec_validate(&sp, NULL, 0, err) < 0)
+				return -1;
+			if (!strncmp(sp.proto, "sctp", 4) ||
+			    sp.proto[strlen(sp.proto) - 1] == '6')
+				return rk_err_set(err, "failed to expose port %s: unsupported protocol \"%s\"",
+						  o->publish.v[i], sp.proto);
+		}
+		return 0;
+	}
 	if (!strcmp(pd, "slirp4netns") || !strcmp(pd, "builtin") ||
 	    !strcmp(pd, "gvisor-tap-vsock")) {
 		if (!strcmp(pd, "slirp4netns") && strcmp(o->net, "slirp4netns"))
@@ -460,6 +483,8 @@ static int start_ports(struct parent *p, struct rk_err *err)
 		p->ports.drv = rk_builtin_new(&p->loop, rk_steal_fd(&p->chan[0]),
 					      p->o->builtin_udp_timeout,
 					      p->tp_mask, err);
+	} else if (!strcmp(p->o->port_driver, "socat")) {
+		p->ports.drv = rk_socat_port_new(&p->loop, p->child, err);
 	} else if (!strcmp(p->o->port_driver, "slirp4netns")) {
 		p->ports.drv = rk_slirp4netns_port_new(p->net.api_socket,
 						       p->net.cfg.ip, err);

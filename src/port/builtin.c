@@ -1204,10 +1204,9 @@ static void join_host_port(const char *ip, int port, char *buf, size_t cap)
 	snprintf(buf, cap, strchr(ip, ':') ? "[%s]:%d" : "%s:%d", ip, port);
 }
 
-/* open_listener() - bind (and listen on) the host side of @s; returns the
- * socket or -1 with upstream's message in @err */
-static int open_listener(const struct rk_port_spec *s, int type,
-			 struct rk_err *err)
+/* rk_port_listen() - see port.h */
+int rk_port_listen(const struct rk_port_spec *s, int type,
+		   struct rk_err *err)
 {
 	char what[128], hp[80], hint[512];
 	union rk_sa a;
@@ -1289,7 +1288,7 @@ static int bp_expose(struct rk_port_driver *d, const struct rk_port_spec *s,
 	}
 	p->lw = (struct rk_watch){ .cb = type == SOCK_STREAM ? tcp_listen_cb :
 								udp_listen_cb };
-	p->lw.fd = open_listener(s, type, err);
+	p->lw.fd = rk_port_listen(s, type, err);
 	if (p->lw.fd < 0) {
 		free(p);
 		return -1;

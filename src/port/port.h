@@ -6,6 +6,7 @@
 #define RK_PORT_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "../lib/err.h"
 #include "../lib/loop.h"
@@ -67,6 +68,14 @@ void rk_ports_fini(struct rk_ports *m);
 void rk_priv_port_hint(int port, char *buf, int cap);
 
 /*
+ * rk_port_listen() - bind (and, for SOCK_STREAM, listen on) the host side
+ * of @s with Go's semantics (docs/port.md), non-blocking.  Returns the
+ * socket, or -1 with upstream's message in @err ("listen tcp
+ * 127.0.0.1:8080: bind: address already in use")
+ */
+int rk_port_listen(const struct rk_port_spec *s, int type, struct rk_err *err);
+
+/*
  * rk_slirp4netns_port_new() - the slirp4netns port driver, talking to the
  * slirp4netns API at @api_sock; @child_ip is the default guest address.
  * Return: the driver, or NULL with @err set
@@ -74,5 +83,13 @@ void rk_priv_port_hint(int port, char *buf, int cap);
 struct rk_port_driver *rk_slirp4netns_port_new(const char *api_sock,
 					       const char *child_ip,
 					       struct rk_err *err);
+
+/*
+ * rk_socat_port_new() - the deprecated socat port driver: one socat per
+ * port in the parent, joining @child's namespaces with nsenter per client.
+ * Return: the driver, or NULL with @err set
+ */
+struct rk_port_driver *rk_socat_port_new(struct rk_loop *loop, pid_t child,
+					 struct rk_err *err);
 
 #endif

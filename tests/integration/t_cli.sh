@@ -46,6 +46,7 @@ bad 'port driver "none" does not support publishing ports' --net=slirp4netns -p 
 bad 'network "none" requires either port driver "none" or "builtin"' --net=none --port-driver=slirp4netns true
 bad 'network "pasta" requires port driver "none" or "implicit"' --net=pasta --port-driver=builtin true
 bad "port driver requires slirp4netns network" --port-driver=slirp4netns true
+bad "port driver requires non-host network" --port-driver=socat true
 bad "unknown port driver: bogus" --net=slirp4netns --port-driver=bogus true
 bad 'unknown subid source "bogus"' --subid-source=bogus true
 bad 'unsupported slirp4netns-sandbox mode: "maybe"' --net=slirp4netns --slirp4netns-sandbox=maybe true
