@@ -166,9 +166,12 @@ bool rk_tp_bind(struct rk_tp *t, int fd, int type, const union rk_sa *target,
 		c.in6.sin6_port = client->in6.sin6_port;
 		len = sizeof(c.in6);
 	}
+	/* SO_REUSEADDR: a client that reuses its port finds our previous
+	 * socket for it in TIME_WAIT, which must not make bind() fail */
 	if (setsockopt(fd, v4 ? SOL_IP : SOL_IPV6,
 		       v4 ? IP_TRANSPARENT : IPV6_TRANSPARENT, &one,
 		       sizeof(one)) < 0 ||
+	    (!udp && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0) ||
 	    bind(fd, &c.sa, len) < 0) {
 		char s[80];
 

@@ -25,10 +25,14 @@ check ".s4nn.sock exists" test -S "$SD/.s4nn.sock"
 hip=$(ip -4 -o addr show scope global 2>/dev/null | awk '{sub("/.*", "", $4); print $4; exit}')
 if [ -n "$hip" ]; then
 	id=$(ctl add-ports "0.0.0.0:$P2:80/tcp")
+	id2=$(ctl add-ports "0.0.0.0:$P2:80/udp")
 	is "$(python3 "$TMP/peer_client.py" tcp "$hip" "$P2" "$hip")" "$hip" \
-		"a client at $hip is seen as $hip (slirp4netns NAT keeps the source)"
-	ctl remove-ports "$id" >/dev/null
+		"a TCP client at $hip is seen as $hip (slirp4netns NAT keeps the source)"
+	is "$(python3 "$TMP/peer_client.py" udp "$hip" "$P2" "$hip")" "$hip" \
+		"a UDP client at $hip likewise"
+	ctl remove-ports "$id" "$id2" >/dev/null
 else
+	skip "no non-loopback IPv4 address on this host"
 	skip "no non-loopback IPv4 address on this host"
 fi
 
