@@ -1312,7 +1312,8 @@ static int bp_expose(struct rk_port_driver *d, const struct rk_port_spec *s,
 }
 
 /* bp_unexpose() - rk_port_driver.unexpose: listener, connections, flows */
-static int bp_unexpose(struct rk_port_driver *d, void *priv, struct rk_err *err)
+static int bp_unexpose(struct rk_port_driver *d, int id, void *priv,
+		       struct rk_err *err)
 {
 	struct bp *b = container_of(d, struct bp, drv);
 	struct bp_port *p = priv;
@@ -1384,7 +1385,7 @@ static int recv_rtnl(int chan)
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} u;
-	struct rk_bp_rep r;
+	struct rk_bp_rep r = { 0 };
 	struct iovec iov = { .iov_base = &r, .iov_len = sizeof(r) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
 			     .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };

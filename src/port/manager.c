@@ -66,7 +66,7 @@ int rk_ports_remove(struct rk_ports *m, int id, struct rk_err *err)
 		;
 	if (i == m->n)
 		return rk_err_set(err, "unknown id: %d", id);
-	r = m->drv->unexpose(m->drv, m->v[i].priv, err);
+	r = m->drv->unexpose(m->drv, id, m->v[i].priv, err);
 	if (r < 0 && m->drv->keep_on_unexpose_error)
 		return -1;
 	memmove(&m->v[i], &m->v[i + 1], (size_t)(m->n - i - 1) * sizeof(*m->v));
@@ -79,7 +79,7 @@ void rk_ports_fini(struct rk_ports *m)
 	struct rk_err err;
 
 	for (int i = 0; m->drv && i < m->n; i++)
-		m->drv->unexpose(m->drv, m->v[i].priv, &err);
+		m->drv->unexpose(m->drv, m->v[i].st.id, m->v[i].priv, &err);
 	free(m->v);
 	m->v = NULL;
 	m->n = m->cap = 0;

@@ -28,8 +28,9 @@ struct rk_port_driver {
 	 * port's ID (> 0) and stores per-port state in *@priv, or -1 */
 	int (*expose)(struct rk_port_driver *d, const struct rk_port_spec *spec,
 		      void **priv, struct rk_err *err);
-	/* unexpose(): stop forwarding, close live connections; 0 or -1 */
-	int (*unexpose)(struct rk_port_driver *d, void *priv,
+	/* unexpose(): stop forwarding port @id, close live connections;
+	 * 0 or -1 */
+	int (*unexpose)(struct rk_port_driver *d, int id, void *priv,
 			struct rk_err *err);
 	/* destroy(): unexpose nothing more, free the driver */
 	void (*destroy)(struct rk_port_driver *d);

@@ -18,7 +18,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,6 +157,19 @@ static json_t *call(struct s4_drv *d, json_t *req, struct rk_err *err)
 	return ret;
 }
 
+/* s4_remove() - remove_hostfwd @id; returns 0 or -1 with @err set */
+static int s4_remove(struct s4_drv *d, int id, struct rk_err *err)
+{
+	json_t *ret = call(d, json_pack("{s:s, s:{s:i}}", "execute",
+					"remove_hostfwd", "arguments", "id", id),
+			   err);
+
+	if (!ret)
+		return -1;
+	json_decref(ret);
+	return 0;
+}
+
 /* s4_expose() - rk_port_driver.expose: add_hostfwd; returns its id or -1 */
 static int s4_expose(struct rk_port_driver *drv, const struct rk_port_spec *s,
 		     void **priv, struct rk_err *err)
@@ -201,23 +213,16 @@ static int s4_expose(struct rk_port_driver *drv, const struct rk_port_spec *s,
 	}
 	r = (int)json_integer_value(id);
 	json_decref(ret);
-	*priv = (void *)(intptr_t)r;
+	*priv = NULL;
 	return r;
 }
 
-/* s4_unexpose() - rk_port_driver.unexpose: remove_hostfwd; 0 or -1 */
-static int s4_unexpose(struct rk_port_driver *drv, void *priv,
+/* s4_unexpose() - rk_port_driver.unexpose: remove_hostfwd; 0 or -1 (the
+ * port stays, keep_on_unexpose_error) */
+static int s4_unexpose(struct rk_port_driver *drv, int id, void *priv,
 		       struct rk_err *err)
 {
-	struct s4_drv *d = container_of(drv, struct s4_drv, drv);
-	json_t *ret = call(d, json_pack("{s:s, s:{s:i}}", "execute",
-					"remove_hostfwd", "arguments", "id",
-					(int)(intptr_t)priv), err);
-
-	if (!ret)
-		return -1;
-	json_decref(ret);
-	return 0;
+	return s4_remove(container_of(drv, struct s4_drv, drv), id, err);
 }
 
 static void s4_destroy(struct rk_port_driver *drv)

@@ -250,7 +250,7 @@ static int sc_expose(struct rk_port_driver *drv, const struct rk_port_spec *s,
 }
 
 /* sc_unexpose() - rk_port_driver.unexpose: kill socat and its children */
-static int sc_unexpose(struct rk_port_driver *drv, void *priv,
+static int sc_unexpose(struct rk_port_driver *drv, int id, void *priv,
 		       struct rk_err *err)
 {
 	sc_free(priv);

@@ -26,6 +26,7 @@ struct fake {
 	int ids[8], nid;
 	int unexposed[8], nun;
 	bool fail;
+	bool fail_unexpose;
 };
 
 static int fake_expose(struct rk_port_driver *d, const struct rk_port_spec *s,
@@ -42,12 +43,15 @@ static int fake_expose(struct rk_port_driver *d, const struct rk_port_spec *s,
 	return id;
 }
 
-static int fake_unexpose(struct rk_port_driver *d, void *priv,
+static int fake_unexpose(struct rk_port_driver *d, int id, void *priv,
 			 struct rk_err *err)
 {
 	struct fake *f = (struct fake *)d;
 
-	f->unexposed[f->nun++] = (int)(long)priv;
+	assert_int_equal(id, (int)(long)priv);
+	if (f->fail_unexpose)
+		return rk_err_set(err, "reply.Error: map[desc:bad request]");
+	f->unexposed[f->nun++] = id;
 	return 0;
 }
 
@@ -116,8 +120,26 @@ static void test_manager(void **state)
 	assert_int_equal(f.unexposed[0], 5);
 	assert_int_equal(m.n, 2);
 	assert_int_equal(m.v[1].st.id, 9);
+
+	/* a failed removal drops the entry anyway (builtin, as upstream)... */
+	f.fail_unexpose = true;
+	assert_int_equal(rk_ports_remove(&m, 9, &err), -1);
+	assert_int_equal(m.n, 1);
+	/* ...unless the driver keeps it (slirp4netns: the forward is still there) */
+	f.drv.keep_on_unexpose_error = true;
+	assert_int_equal(rk_ports_remove(&m, 2, &err), -1);
+	assert_string_equal(err.msg, "reply.Error: map[desc:bad request]");
+	assert_int_equal(m.n, 1);
+	f.fail_unexpose = false;
+	assert_int_equal(rk_ports_remove(&m, 2, &err), 0);
+	assert_int_equal(m.n, 0);
+	s = spec("tcp", "", 82, 82);
+	f.ids[f.nid] = 11;
+	f.fail = false;
+	assert_int_equal(rk_ports_add(&m, &s, &st, &err), 0);
 	rk_ports_fini(&m);
-	assert_int_equal(f.nun, 3);
+	assert_int_equal(f.nun, 3);	/* 5, 2 and, at fini, 11 */
+	assert_int_equal(f.unexposed[2], 11);
 	assert_null(m.drv);
 }
 
