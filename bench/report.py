@@ -121,7 +121,7 @@ def markdown(rep):
     return "\n".join(out) + "\n"
 
 
-SOURCE_IP = {"ours-builtin": "not propagated yet (issue 5)", "ours-busypoll": "not propagated yet (issue 5)", "go-builtin": "not propagated (1.1.0)",
+SOURCE_IP = {"ours-builtin": "propagated (TCP and UDP)", "ours-busypoll": "propagated (TCP and UDP)", "go-builtin": "not propagated (1.1.0)",
              "ours-slirp4netns": "propagated", "go-slirp4netns": "propagated",
              "pasta": "propagated", "loopback": "–", "in-namespace": "–"}
 

@@ -76,6 +76,19 @@ check "no warning when iptables is there" sh -c "! grep -q 'source IP transparen
 kill "$rk"
 wait "$rk" 2>/dev/null
 
+# --net=none: no route out of the namespace at all; the replies still
+# come back over lo
+SD=$TMP/run/sd5
+as_user --state-dir="$SD" --net=none --port-driver=builtin \
+	-p "0.0.0.0:$P:80/tcp" -p "0.0.0.0:$P:80/udp" \
+	python3 "$TMP/peer_server.py" 80 "$TMP/run/ready5" 2>"$TMP/err5"
+rk=$BG
+wait_file "$SD/child_pid" && wait_file "$TMP/run/ready5" || diag "not ready"
+is "$(client tcp 198.18.213.1 "$P")" 198.18.213.2 "--net=none: TCP sees the client's address"
+is "$(client udp 198.18.213.1 "$P")" 198.18.213.2 "--net=none: UDP sees the client's address"
+kill "$rk"
+wait "$rk" 2>/dev/null
+
 # --source-ip-transparent=false: the namespace's own address
 SD=$TMP/run/sd2
 as_user --state-dir="$SD" --net=slirp4netns --port-driver=builtin \
