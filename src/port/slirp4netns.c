@@ -92,7 +92,7 @@ static json_t *call(struct s4_drv *d, json_t *req, struct rk_err *err)
 	char buf[8192], *text;
 	json_t *rep, *ret, *e;
 	json_error_t je;
-	size_t len = 0;
+	size_t len;
 	ssize_t r;
 
 	/* one write: slirp4netns answers after its first read */
@@ -118,18 +118,13 @@ static json_t *call(struct s4_drv *d, json_t *req, struct rk_err *err)
 		rk_err_errno(err, errno, "write unix %s", d->sock);
 		return NULL;
 	}
-	while ((r = read(fd, buf + len, sizeof(buf) - 1 - len)) != 0) {
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rk_err_errno(err, errno == EAGAIN ? ETIMEDOUT : errno,
-				     "read unix %s", d->sock);
-			return NULL;
-		}
-		len += (size_t)r;
-		if (len == sizeof(buf) - 1)
-			break;
+	r = rk_read_all(fd, buf, sizeof(buf) - 1);	/* to EOF */
+	if (r < 0) {
+		rk_err_errno(err, errno == EAGAIN ? ETIMEDOUT : errno,
+			     "read unix %s", d->sock);
+		return NULL;
 	}
+	len = (size_t)r;
 	buf[len] = '\0';
 	rk_debug("slirp4netns API reply: %s", buf);
 	rep = json_loads(buf, JSON_DISABLE_EOF_CHECK, &je);
