@@ -74,7 +74,7 @@ static int find_tool(const char *name, char *out, size_t cap, struct rk_err *err
  * or ip6tables-restore); returns 0 or -1 with @err set */
 static int iptables_rules(const char *tool, struct rk_err *err)
 {
-	char bin[4096], rules[512], out[1024] = "", st[64];
+	char bin[4096], rules[512], out[1024], st[64];
 	char *argv[] = { bin, "--noflush", "/dev/fd/3", NULL };
 	struct rk_spawn sp = { .argv = argv, .nfds = 1 };
 	cleanup_fd int rfd = memfd_create("rk-rules", MFD_CLOEXEC);
@@ -101,12 +101,9 @@ static int iptables_rules(const char *tool, struct rk_err *err)
 	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
-	n = (int)pread(ofd, out, sizeof(out) - 1, 0);
-	out[n > 0 ? n : 0] = '\0';
-	while (n > 0 && out[n - 1] == '\n')
-		out[--n] = '\0';
 	return rk_err_set(err, "%s: %s: %s", bin,
-			  rk_wait_status_str(status, st, sizeof(st)), out);
+			  rk_wait_status_str(status, st, sizeof(st)),
+			  rk_read_output(ofd, out, sizeof(out)));
 }
 
 /* sysctl_on() - write "1" to the sysctl file @path; returns 0 or -1/errno */

@@ -199,6 +199,18 @@ pid_t rk_spawn(const struct rk_spawn *sp, struct rk_err *err)
  *
  * Return: 0 when the program ran (whatever its status), -1 with @err set
  */
+char *rk_read_output(int fd, char *buf, size_t cap)
+{
+	ssize_t n = fd >= 0 ? pread(fd, buf, cap - 1, 0) : -1;
+
+	if (n < 0)
+		n = 0;
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		n--;
+	buf[n] = '\0';
+	return buf;
+}
+
 int rk_run(char *const argv[], char *out, size_t cap, int *status,
 	   struct rk_err *err)
 {

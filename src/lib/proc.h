@@ -48,6 +48,11 @@ pid_t rk_spawn(const struct rk_spawn *sp, struct rk_err *err);
 int rk_run(char *const argv[], char *out, size_t cap, int *status,
 	   struct rk_err *err);
 
+/* rk_read_output() - what a helper wrote to the memory file @fd (from the
+ * start, at most @cap-1 bytes), trailing newlines and spaces removed, into
+ * @buf; "" if @fd is -1 or empty.  Returns @buf */
+char *rk_read_output(int fd, char *buf, size_t cap);
+
 /* rk_lookpath() - resolve @name like Go's exec.LookPath; returns 0 or -1
  * with 'exec: "<name>": executable file not found in $PATH' */
 int rk_lookpath(const char *name, char *out, size_t cap, struct rk_err *err);

@@ -13,6 +13,7 @@
 
 #include "../lib/cidr.h"
 #include "../lib/log.h"
+#include "../lib/proc.h"
 #include "../lib/signame.h"
 
 /* compute_cfg() - addresses from --cidr: child +100, gateway +2, DNS +3 */
@@ -184,21 +185,13 @@ void rk_net_stop(struct rk_net *n)
 int rk_net_helper_failed(struct rk_net *n, const char *name,
 			 struct rk_err *err)
 {
-	char out[2048] = "", st[64];
+	char out[2048], st[64];
 	int status = 0;
-	ssize_t r;
-	size_t len;
 
 	while (waitpid(n->helper, &status, 0) < 0 && errno == EINTR)
 		;
 	n->helper = 0;
-	if (n->helper_out >= 0) {
-		r = pread(n->helper_out, out, sizeof(out) - 1, 0);
-		len = r > 0 ? (size_t)r : 0;
-		while (len && (out[len - 1] == '\n' || out[len - 1] == ' '))
-			len--;
-		out[len] = '\0';
-	}
+	rk_read_output(n->helper_out, out, sizeof(out));
 	return rk_err_set(err, "setting up network: %s %s (%s): %s", name,
 			  WIFSIGNALED(status) ? "killed by signal" : "failed",
 			  rk_wait_status_str(status, st, sizeof(st)),

@@ -106,17 +106,6 @@ static int sc_reap(struct sc_port *p)
 	return status;
 }
 
-/* sc_output() - socat's output, trimmed, into @buf; returns @buf */
-static char *sc_output(struct sc_port *p, char *buf, size_t cap)
-{
-	ssize_t n = p->out >= 0 ? pread(p->out, buf, cap - 1, 0) : -1;
-
-	buf[n > 0 ? n : 0] = '\0';
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-		buf[--n] = '\0';
-	return buf;
-}
-
 /* sc_exit_cb() - socat exited by itself: restart it after a back-off */
 static void sc_exit_cb(struct rk_watch *w, uint32_t events)
 {
@@ -129,7 +118,7 @@ static void sc_exit_cb(struct rk_watch *w, uint32_t events)
 
 	rk_warn("socat for port %d exited (%s), restarting in %ld ms: %s",
 		p->spec.parent_port, rk_wait_status_str(status, st, sizeof(st)),
-		ms, sc_output(p, out, sizeof(out)));
+		ms, rk_read_output(p->out, out, sizeof(out)));
 	if (timerfd_settime(p->tw.fd, 0, &its, NULL) < 0)
 		rk_warn("socat: timerfd: %s", rk_strerror(errno));
 }
@@ -240,7 +229,7 @@ static int sc_expose(struct rk_port_driver *drv, const struct rk_port_spec *s,
 
 			rk_err_set(err, "socat exited (%s): %s",
 				   rk_wait_status_str(status, st, sizeof(st)),
-				   sc_output(p, out, sizeof(out)));
+				   rk_read_output(p->out, out, sizeof(out)));
 			sc_free(p);
 			return -1;
 		}
