@@ -315,6 +315,13 @@ static int recv_batch(struct bp *b)
 			memcpy(fds, CMSG_DATA(c), sizeof(int) * (size_t)n);
 		}
 	}
+	/* the child's NETLINK_ROUTE socket, sent once before anything else
+	 * (rk_builtin_child_send_rtnl()), for per-client UDP routes */
+	if (len == (ssize_t)sizeof(r) && r.family == AF_NETLINK && n == 1 &&
+	    b->tp.rtnl < 0) {
+		b->tp.rtnl = fds[0];
+		return 1;
+	}
 	if (len != (ssize_t)sizeof(r) ||
 	    (r.family != AF_INET && r.family != AF_INET6)) {
 		while (n--)
@@ -1377,36 +1384,6 @@ static void host_gateway_ip(char *buf, size_t cap)
 	freeifaddrs(ifa);
 }
 
-/* recv_rtnl() - the child's NETLINK_ROUTE socket, sent before anything
- * else on the channel (rk_builtin_child_send_rtnl()); returns it or -1 */
-static int recv_rtnl(int chan)
-{
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct rk_bp_rep r = { 0 };
-	struct iovec iov = { .iov_base = &r, .iov_len = sizeof(r) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-			     .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
-	struct cmsghdr *c;
-	int fd = -1;
-	ssize_t len;
-
-	do {
-		len = recvmsg(chan, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-	} while (len < 0 && errno == EINTR);
-	c = len > 0 ? CMSG_FIRSTHDR(&mh) : NULL;
-	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-	    c->cmsg_len == CMSG_LEN(sizeof(int)))
-		memcpy(&fd, CMSG_DATA(c), sizeof(int));
-	if (fd >= 0 && (len != (ssize_t)sizeof(r) || r.family != AF_NETLINK)) {
-		close(fd);
-		fd = -1;
-	}
-	return fd;
-}
-
 struct rk_port_driver *rk_builtin_new(struct rk_loop *loop, int chan,
 				      int udp_timeout, int tp_mask,
 				      struct rk_err *err)
@@ -1427,7 +1404,7 @@ struct rk_port_driver *rk_builtin_new(struct rk_loop *loop, int chan,
 	b->loop = loop;
 	b->next_id = 1;
 	b->tp.mask = tp_mask;
-	b->tp.rtnl = tp_mask & (RK_TP_UDP4 | RK_TP_UDP6) ? recv_rtnl(chan) : -1;
+	b->tp.rtnl = -1;
 	for (int i = 0; i < 4; i++) {
 		b->pools[i].family = i / 2 ? AF_INET6 : AF_INET;
 		b->pools[i].type = i % 2 ? SOCK_DGRAM : SOCK_STREAM;
@@ -1445,6 +1422,10 @@ struct rk_port_driver *rk_builtin_new(struct rk_loop *loop, int chan,
 		bp_destroy(&b->drv);
 		return NULL;
 	}
+	/* the child sent its netlink socket before ChildInitCompleted: take
+	 * it now, before any client can come */
+	if (tp_mask & (RK_TP_UDP4 | RK_TP_UDP6))
+		recv_batch(b);
 	rk_debug("builtin: pipe size %d, host gateway IP \"%s\"", b->pipe_size,
 		 b->host_gw);
 	return &b->drv;
