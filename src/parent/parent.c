@@ -170,6 +170,32 @@ int rk_parent_validate(struct rk_opts *o, struct rk_err *err)
 	return 0;
 }
 
+/* check_publish() - every -p spec parses and validates, and the port
+ * driver serves its protocol (each driver's own message: builtin refuses
+ * sctp, slirp4netns and socat also *6); returns 0 or -1 */
+static int check_publish(const struct rk_opts *o, struct rk_err *err)
+{
+	bool builtin = !strcmp(o->port_driver, "builtin");
+
+	for (int i = 0; i < o->publish.n; i++) {
+		const char *s = o->publish.v[i];
+		struct rk_port_spec sp;
+		bool sctp;
+
+		if (rk_port_spec_parse(s, &sp, err) < 0 ||
+		    rk_port_spec_validate(&sp, NULL, 0, err) < 0)
+			return -1;
+		sctp = !strncmp(sp.proto, "sctp", 4);
+		if (builtin && sctp)
+			return rk_err_set(err, "failed to expose port %s: unsupported port protocol %s",
+					  s, sp.proto);
+		if (!builtin && (sctp || sp.proto[strlen(sp.proto) - 1] == '6'))
+			return rk_err_set(err, "failed to expose port %s: unsupported protocol \"%s\"",
+					  s, sp.proto);
+	}
+	return 0;
+}
+
 /* validate_ports() - port-driver checks that depend on the network */
 static int validate_ports(const struct rk_opts *o, struct rk_err *err)
 {
@@ -197,18 +223,7 @@ static int validate_ports(const struct rk_opts *o, struct rk_err *err)
 			return rk_err_wrap(err, "--port-driver=socat needs socat (install the Debian package \"socat\")");
 		if (rk_lookpath("nsenter", bin, sizeof(bin), err) < 0)
 			return rk_err_wrap(err, "--port-driver=socat needs nsenter (install the Debian package \"util-linux\")");
-		for (int i = 0; i < o->publish.n; i++) {
-			struct rk_port_spec sp;
-
-			if (rk_port_spec_parse(o->publish.v[i], &sp, err) < 0 ||
-			    rk_port_spec_validate(&sp, NULL, 0, err) < 0)
-				return -1;
-			if (!strncmp(sp.proto, "sctp", 4) ||
-			    sp.proto[strlen(sp.proto) - 1] == '6')
-				return rk_err_set(err, "failed to expose port %s: unsupported protocol \"%s\"",
-						  o->publish.v[i], sp.proto);
-		}
-		return 0;
+		return check_publish(o, err);
 	}
 	if (!strcmp(pd, "slirp4netns") || !strcmp(pd, "builtin") ||
 	    !strcmp(pd, "gvisor-tap-vsock")) {
@@ -225,22 +240,7 @@ static int validate_ports(const struct rk_opts *o, struct rk_err *err)
 		if (o->builtin_udp_timeout < 1)
 			return rk_err_set(err, "invalid --builtin-udp-timeout: %d (must be >= 1)",
 					  o->builtin_udp_timeout);
-		for (int i = 0; i < o->publish.n; i++) {
-			struct rk_port_spec sp;
-
-			if (rk_port_spec_parse(o->publish.v[i], &sp, err) < 0 ||
-			    rk_port_spec_validate(&sp, NULL, 0, err) < 0)
-				return -1;
-			if (!strcmp(pd, "builtin") && !strncmp(sp.proto, "sctp", 4))
-				return rk_err_set(err, "failed to expose port %s: unsupported port protocol %s",
-						  o->publish.v[i], sp.proto);
-			if (!strcmp(pd, "slirp4netns") &&
-			    (!strncmp(sp.proto, "sctp", 4) ||
-			     sp.proto[strlen(sp.proto) - 1] == '6'))
-				return rk_err_set(err, "failed to expose port %s: unsupported protocol \"%s\"",
-						  o->publish.v[i], sp.proto);
-		}
-		return 0;
+		return check_publish(o, err);
 	}
 	return rk_err_set(err, "unknown port driver: %s", pd);
 }
