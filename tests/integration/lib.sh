@@ -75,6 +75,20 @@ wait_gone() {
 	done
 }
 
+# poll_output TRIES CMD... - run CMD until it succeeds, at most TRIES
+# times 0.05 s apart, and print its output; fails if it never succeeded
+# (for what has no readiness signal: a restarted socat, pasta's port scan)
+poll_output() {
+	_tries=$1
+	shift
+	while [ "$_tries" -gt 0 ]; do
+		_out=$("$@" 2>/dev/null) && { printf '%s\n' "$_out"; return 0; }
+		_tries=$((_tries - 1))
+		sleep 0.05
+	done
+	return 1
+}
+
 # free_port - a TCP port that is free on 127.0.0.1 right now
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||

@@ -46,11 +46,7 @@ bg runuser -u "$RK_USER" -- "$TMP/bin/rootlesskit" --state-dir="$TMP/run/sd2" \
 	busybox httpd -f -p 80 -h "$TMP/www" >"$TMP/out2" 2>&1
 pid=$BG
 wait_file "$TMP/run/sd2/child_pid" || diag "no child_pid"
-got=
-for i in $(seq 100); do
-	got=$(curl -fsS --max-time 2 http://127.0.0.1:80/ 2>/dev/null) && break
-	sleep 0.05
-done
+got=$(poll_output 100 curl -fsS --max-time 2 http://127.0.0.1:80/)
 is "$got" privileged-ok "with cap_net_bind_service=ep, port 80 is published"
 kill "$pid"
 wait "$pid" 2>/dev/null

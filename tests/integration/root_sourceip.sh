@@ -31,24 +31,39 @@ peer_tools
 uid=$(id -u "$RK_USER")
 gid=$(id -g "$RK_USER")
 
-# as_user ARGS... - rootlesskit as the test user, with an ordinary user's
-# PATH (no /usr/sbin), in the background
+# as_user ARGS... - exec rootlesskit as the test user, with an ordinary
+# user's PATH (no /usr/sbin); for bg, whose pid is then rootlesskit's
 as_user() {
-	bg setpriv --reuid="$uid" --regid="$gid" --init-groups \
+	exec setpriv --reuid="$uid" --regid="$gid" --init-groups \
 		env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/tmp "$RK" "$@"
 }
+# no_sbin ARGS... - as_user with /usr/sbin (so iptables-restore) hidden
+no_sbin() {
+	exec unshare -m sh -c 'mount -t tmpfs none /usr/sbin && exec "$@"' sh \
+		setpriv --reuid="$uid" --regid="$gid" --init-groups \
+		env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/tmp "$RK" "$@"
+}
+# start N LAUNCHER ARGS... - LAUNCHER (as_user or no_sbin) runs rootlesskit
+# ARGS with state dir $TMP/run/sdN and the peer server on port 80, in the
+# background, stderr in $TMP/errN; waits until both are up; sets SD and rk
+start() {
+	_sn=$1 _sl=$2
+	shift 2
+	SD=$TMP/run/sd$_sn
+	bg "$_sl" --state-dir="$SD" "$@" python3 "$TMP/peer_server.py" 80 \
+		"$TMP/run/ready$_sn" 2>"$TMP/err$_sn"
+	rk=$BG
+	wait_file "$SD/child_pid" && wait_file "$TMP/run/ready$_sn" || diag "rootlesskit $_sn not ready"
+}
+stop() { kill "$rk"; wait "$rk" 2>/dev/null; }
 client() { ip netns exec "$NS" python3 "$TMP/peer_client.py" "$@" 2>&1; }
 
 set -- $(free_ports 3)
 P=$1 P6=$2 P3=$3
-SD=$TMP/run/sd1
-as_user --state-dir="$SD" --net=slirp4netns --port-driver=builtin \
+start 1 as_user --net=slirp4netns --port-driver=builtin \
 	--builtin-udp-timeout=2 \
 	-p "0.0.0.0:$P:80/tcp" -p "0.0.0.0:$P:80/udp" \
-	-p "[::]:$P6:[::1]:80/tcp6" -p "[::]:$P6:[::1]:80/udp6" \
-	python3 "$TMP/peer_server.py" 80 "$TMP/run/ready1" 2>"$TMP/err1"
-rk=$BG
-wait_file "$SD/child_pid" && wait_file "$TMP/run/ready1" || diag "not ready"
+	-p "[::]:$P6:[::1]:80/tcp6" -p "[::]:$P6:[::1]:80/udp6"
 is "$(client tcp 198.18.213.1 "$P")" 198.18.213.2 "TCP: the service sees the client's address"
 is "$(client udp 198.18.213.1 "$P")" 198.18.213.2 "UDP: the service sees the client's address, and its reply comes back"
 is "$(python3 "$TMP/peer_client.py" tcp 127.0.0.1 "$P")" 127.0.0.1 "TCP from loopback: plain path"
@@ -73,62 +88,38 @@ else
 	skip "no IPv6 on the host"
 fi
 check "no warning when iptables is there" sh -c "! grep -q 'source IP transparent' '$TMP/err1'"
-kill "$rk"
-wait "$rk" 2>/dev/null
+stop
 
 # --net=none: no route out of the namespace at all; the replies still
 # come back over lo
-SD=$TMP/run/sd5
-as_user --state-dir="$SD" --net=none --port-driver=builtin \
-	-p "0.0.0.0:$P:80/tcp" -p "0.0.0.0:$P:80/udp" \
-	python3 "$TMP/peer_server.py" 80 "$TMP/run/ready5" 2>"$TMP/err5"
-rk=$BG
-wait_file "$SD/child_pid" && wait_file "$TMP/run/ready5" || diag "not ready"
+start 5 as_user --net=none --port-driver=builtin \
+	-p "0.0.0.0:$P:80/tcp" -p "0.0.0.0:$P:80/udp"
 is "$(client tcp 198.18.213.1 "$P")" 198.18.213.2 "--net=none: TCP sees the client's address"
 is "$(client udp 198.18.213.1 "$P")" 198.18.213.2 "--net=none: UDP sees the client's address"
-kill "$rk"
-wait "$rk" 2>/dev/null
+stop
 
 # --source-ip-transparent=false: the namespace's own address
-SD=$TMP/run/sd2
-as_user --state-dir="$SD" --net=slirp4netns --port-driver=builtin \
+start 2 as_user --net=slirp4netns --port-driver=builtin \
 	--source-ip-transparent=false \
-	-p "0.0.0.0:$P:80/tcp" -p "0.0.0.0:$P:80/udp" \
-	python3 "$TMP/peer_server.py" 80 "$TMP/run/ready2" 2>"$TMP/err2"
-rk=$BG
-wait_file "$SD/child_pid" && wait_file "$TMP/run/ready2" || diag "not ready"
+	-p "0.0.0.0:$P:80/tcp" -p "0.0.0.0:$P:80/udp"
 is "$(client tcp 198.18.213.1 "$P")" 127.0.0.1 "--source-ip-transparent=false: TCP sees 127.0.0.1"
 is "$(client udp 198.18.213.1 "$P")" 127.0.0.1 "--source-ip-transparent=false: UDP sees 127.0.0.1"
-kill "$rk"
-wait "$rk" 2>/dev/null
+stop
 
 # no iptables-restore anywhere: one warning; TCP takes the plain path, UDP
 # (routes only, no iptables) still propagates
-SD=$TMP/run/sd3
-bg unshare -m sh -c 'mount -t tmpfs none /usr/sbin && exec "$@"' sh \
-	setpriv --reuid="$uid" --regid="$gid" --init-groups \
-	env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/tmp "$RK" \
-	--state-dir="$SD" --net=slirp4netns --port-driver=builtin \
-	-p "0.0.0.0:$P:80/tcp" -p "0.0.0.0:$P:80/udp" \
-	python3 "$TMP/peer_server.py" 80 "$TMP/run/ready3" 2>"$TMP/err3"
-rk=$BG
-wait_file "$SD/child_pid" && wait_file "$TMP/run/ready3" || diag "not ready"
+start 3 no_sbin --net=slirp4netns --port-driver=builtin \
+	-p "0.0.0.0:$P:80/tcp" -p "0.0.0.0:$P:80/udp"
 is "$(grep -c 'source IP transparent' "$TMP/err3")" 1 "without iptables-restore: one warning"
 contains "$TMP/err3" "falling back to non-transparent mode for TCP, client source IPs will not be preserved" "it says TCP falls back"
 is "$(client tcp 198.18.213.1 "$P")" 127.0.0.1 "without iptables: TCP works, plain path"
 is "$(client udp 198.18.213.1 "$P")" 198.18.213.2 "without iptables: UDP still propagates"
-kill "$rk"
-wait "$rk" 2>/dev/null
+stop
 
 # the slirp4netns driver: slirp4netns NATs, the source is kept
-SD=$TMP/run/sd4
-as_user --state-dir="$SD" --net=slirp4netns --port-driver=slirp4netns \
-	-p "0.0.0.0:$P3:80/tcp" -p "0.0.0.0:$P3:80/udp" \
-	python3 "$TMP/peer_server.py" 80 "$TMP/run/ready4" 2>"$TMP/err4"
-rk=$BG
-wait_file "$SD/child_pid" && wait_file "$TMP/run/ready4" || diag "not ready"
+start 4 as_user --net=slirp4netns --port-driver=slirp4netns \
+	-p "0.0.0.0:$P3:80/tcp" -p "0.0.0.0:$P3:80/udp"
 is "$(client tcp 198.18.213.1 "$P3")" 198.18.213.2 "slirp4netns driver: TCP sees the client's address"
 is "$(client udp 198.18.213.1 "$P3")" 198.18.213.2 "slirp4netns driver: UDP sees the client's address"
-kill "$rk"
-wait "$rk" 2>/dev/null
+stop
 done_testing

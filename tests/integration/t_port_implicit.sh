@@ -23,17 +23,10 @@ check "nothing listens on $P before the server starts" \
 touch "$TMP/go"
 wait_file "$TMP/ready" || diag "server not ready"
 # pasta notices new listeners by scanning /proc/net/*, about once a second
-got=
-for i in $(seq 100); do
-	got=$(python3 "$TMP/peer_client.py" tcp 127.0.0.1 "$P" 2>/dev/null) && break
-	sleep 0.1
-done
+got=$(poll_output 200 python3 "$TMP/peer_client.py" tcp 127.0.0.1 "$P")
 check "TCP: the server started after launch is reachable on the same port" test -n "$got"
-got=
-for i in $(seq 50); do
-	got=$(python3 "$TMP/peer_client.py" udp 127.0.0.1 "$P" 2>/dev/null) && break
-	sleep 0.1
-done
+# (each try of the UDP client already waits up to 5 s for an answer)
+got=$(poll_output 3 python3 "$TMP/peer_client.py" udp 127.0.0.1 "$P")
 if [ -n "$got" ]; then
 	ok "UDP likewise"
 else

@@ -35,11 +35,7 @@ kill "$busy"
 # socat exits: restarted
 old=$(pgrep -u "$(id -u)" -f "^socat TCP-LISTEN:$P2," | head -1)
 kill -9 "$old"
-got=
-for i in $(seq 60); do
-	got=$(python3 "$TMP/peer_client.py" tcp 127.0.0.1 "$P2" 2>/dev/null) && break
-	sleep 0.05
-done
+got=$(poll_output 60 python3 "$TMP/peer_client.py" tcp 127.0.0.1 "$P2")
 is "$got" 127.0.0.1 "killed socat is restarted and the port works again"
 new=$(pgrep -u "$(id -u)" -f "^socat TCP-LISTEN:$P2," | head -1)
 check "by a new process" test -n "$new" -a "$new" != "$old"
@@ -53,6 +49,19 @@ wait "$rk" 2>/dev/null
 check "no socat left after exit" sh -c "! pgrep -u $(id -u) -f '^socat (TCP|UDP)-LISTEN:$P1,' >/dev/null"
 check "state dir removed" test ! -e "$SD"
 
+# bad start-up input fails before anything is created
+"$RK" --state-dir="$SD" --net=slirp4netns --port-driver=socat \
+	-p "127.0.0.1:$P3:80/udp6" true >"$TMP/out" 2>&1
+is "$?" 1 "-p with udp6: exit status 1"
+contains "$TMP/out" "failed to expose port 127.0.0.1:$P3:80/udp6: unsupported protocol \"udp6\"" "-p with udp6: message"
+mkdir "$TMP/nobin"
+env PATH="$TMP/nobin" "$RK" --state-dir="$SD" --net=slirp4netns \
+	--slirp4netns-binary=/usr/bin/slirp4netns --port-driver=socat true >"$TMP/out" 2>&1
+is "$?" 1 "no socat in PATH: exit status 1"
+contains "$TMP/out" '--port-driver=socat needs socat (install the Debian package "socat"): exec: "socat": executable file not found in $PATH' \
+	"no socat in PATH: message"
+check "nothing left behind" test ! -e "$SD"
+
 # the manual recipe (docs/port.md), with --port-driver=none; socat 1.7.4
 # splits EXEC's command at colons unless they are escaped
 bg "$RK" --state-dir="$SD" --net=slirp4netns \
@@ -61,11 +70,7 @@ rk=$BG
 wait_file "$SD/child_pid" && wait_file "$TMP/ready2" || diag "not ready"
 bg socat "TCP-LISTEN:$P5,bind=127.0.0.1,reuseaddr,fork" \
 	EXEC:"nsenter -U -n -t $(cat "$SD/child_pid") socat STDIN TCP4\:127.0.0.1\:80"
-got=
-for i in $(seq 60); do
-	got=$(python3 "$TMP/peer_client.py" tcp 127.0.0.1 "$P5" 2>/dev/null) && break
-	sleep 0.05
-done
+got=$(poll_output 60 python3 "$TMP/peer_client.py" tcp 127.0.0.1 "$P5")
 is "$got" 127.0.0.1 "the manual socat + nsenter recipe reaches the child"
 kill "$BG"
 kill "$rk"
