@@ -88,6 +88,15 @@ void rk_ports_fini(struct rk_ports *m)
 	m->drv = NULL;
 }
 
+bool rk_port_driver_serves(const struct rk_port_driver *d, const char *proto)
+{
+	for (const char *const *p = d->protos; *p; p++) {
+		if (!strcmp(*p, proto))
+			return true;
+	}
+	return false;
+}
+
 void rk_priv_port_hint(int port, char *buf, int cap)
 {
 	char s[32];

@@ -63,6 +63,9 @@ int rk_ports_remove(struct rk_ports *m, int id, struct rk_err *err);
 /* rk_ports_fini() - unexpose everything, destroy the driver */
 void rk_ports_fini(struct rk_ports *m);
 
+/* rk_port_driver_serves() - true if @proto is in @d's protos list */
+bool rk_port_driver_serves(const struct rk_port_driver *d, const char *proto);
+
 /* rk_priv_port_hint() - the message for a privileged-port bind failure:
  * upstream's "cannot expose privileged port ..." prefix for @port when it
  * is below net.ipv4.ip_unprivileged_port_start, else "" */

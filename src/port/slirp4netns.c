@@ -92,7 +92,6 @@ static json_t *call(struct s4_drv *d, json_t *req, struct rk_err *err)
 	char buf[8192], *text;
 	json_t *rep, *ret, *e;
 	json_error_t je;
-	size_t len;
 	ssize_t r;
 
 	/* one write: slirp4netns answers after its first read */
@@ -124,8 +123,7 @@ static json_t *call(struct s4_drv *d, json_t *req, struct rk_err *err)
 			     "read unix %s", d->sock);
 		return NULL;
 	}
-	len = (size_t)r;
-	buf[len] = '\0';
+	buf[r] = '\0';
 	rk_debug("slirp4netns API reply: %s", buf);
 	rep = json_loads(buf, JSON_DISABLE_EOF_CHECK, &je);
 	if (!json_is_object(rep)) {
@@ -174,12 +172,9 @@ static int s4_expose(struct rk_port_driver *drv, const struct rk_port_spec *s,
 	char proto[8];
 	struct in_addr a;
 	json_t *ret, *id;
-	size_t pl = strlen(s->proto);
 	int r;
 
-	if (pl && s->proto[pl - 1] == '6')
-		return rk_err_set(err, "unsupported protocol \"%s\"", s->proto);
-	if (strncmp(s->proto, "tcp", 3) && strncmp(s->proto, "udp", 3))
+	if (!rk_port_driver_serves(drv, s->proto))
 		return rk_err_set(err, "unsupported protocol \"%s\"", s->proto);
 	snprintf(proto, sizeof(proto), "%.3s", s->proto);
 	if (inet_pton(AF_INET, guest, &a) != 1) {

@@ -186,12 +186,10 @@ static int sc_expose(struct rk_port_driver *drv, const struct rk_port_spec *s,
 		     void **priv, struct rk_err *err)
 {
 	struct sc_drv *d = container_of(drv, struct sc_drv, drv);
-	size_t pl = strlen(s->proto);
 	struct sc_port *p;
 	int fd, type;
 
-	if ((strncmp(s->proto, "tcp", 3) && strncmp(s->proto, "udp", 3)) ||
-	    s->proto[pl - 1] == '6')
+	if (!rk_port_driver_serves(drv, s->proto))
 		return rk_err_set(err, "unsupported protocol \"%s\"", s->proto);
 	if (strchr(s->parent_ip, ':') || strchr(s->child_ip, ':'))
 		return rk_err_set(err, "socat port driver: IPv6 addresses are not supported: \"%s\"",

@@ -83,6 +83,8 @@ static void test_manager(void **state)
 	struct rk_err err = { 0 };
 
 	(void)state;
+	assert_true(rk_port_driver_serves(&f.drv, "tcp"));
+	assert_false(rk_port_driver_serves(&f.drv, "tcp6"));
 	s = spec("tcp", "", 80, 80);
 	assert_int_equal(rk_ports_add(&m, &s, &st, &err), -1);
 	assert_string_equal(err.msg, "no PortDriver is available");
