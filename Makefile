@@ -9,6 +9,10 @@
 #   make install         PREFIX=/usr/local DESTDIR=
 #   make lint            clang-tidy and cppcheck
 #   make fuzz            libFuzzer on the API's HTTP engine (FUZZ_TIME seconds)
+#
+# Each of these first runs tests/deps.sh, which installs the missing Debian
+# packages (as root) or prints the apt-get line and fails, and only then
+# compiles, with a second make (so no compile step runs before the check).
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
@@ -41,9 +45,13 @@ HDRS := $(wildcard src/*/*.h)
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all check unit integration asan run bench fuzz install uninstall lint clean deps
+.PHONY: all binaries check unit integration run bench fuzz install uninstall lint clean
 
-all: $(BUILD)/rootlesskit $(BUILD)/rootlessctl
+all:
+	tests/deps.sh build
+	$(MAKE) binaries
+
+binaries: $(BUILD)/rootlesskit $(BUILD)/rootlessctl
 
 $(BUILD)/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
@@ -62,6 +70,8 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/librk.a $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Isrc -o $@ $< $(BUILD)/librk.a $(RK_LIBS) $(CTL_LIBS) $(LDLIBS) -lcmocka
 
+# unit and integration are the steps of tests/check.sh (make check), which
+# has already run tests/deps.sh check.
 unit: $(UNIT_TESTS)
 	@fail=0; for t in $(UNIT_TESTS); do echo "# $$t"; $$t || fail=1; done; exit $$fail
 
@@ -75,8 +85,9 @@ check:
 	tests/deps.sh check
 	tests/check.sh
 
-run: $(BUILD)/rootlesskit $(BUILD)/rootlessctl
+run:
 	tests/deps.sh run
+	$(MAKE) binaries
 	RK_BIN=$(abspath $(BUILD)) tests/demo.sh
 
 $(BUILD)/connrate: bench/connrate.c
@@ -87,6 +98,7 @@ $(BUILD)/connrate: bench/connrate.c
 # to a scratch corpus seeded from tests/fuzz/seeds
 FUZZ_TIME ?= 60
 fuzz:
+	tests/deps.sh fuzz
 	@mkdir -p $(BUILD)/fuzz/corpus
 	cp tests/fuzz/seeds/* $(BUILD)/fuzz/corpus/
 	clang -g -O1 -std=gnu11 -D_GNU_SOURCE -Isrc -fsanitize=fuzzer,address,undefined \
@@ -96,11 +108,14 @@ fuzz:
 		-print_final_stats=1 $(BUILD)/fuzz/corpus
 
 # make bench: the side-by-side benchmark (bench/run.sh, bench/suite.py)
-bench: $(BUILD)/rootlesskit $(BUILD)/rootlessctl $(BUILD)/connrate
+bench:
 	tests/deps.sh bench
+	$(MAKE) binaries $(BUILD)/connrate
 	RK_BIN=$(abspath $(BUILD)) sh bench/run.sh
 
-install: $(BUILD)/rootlesskit $(BUILD)/rootlessctl
+install:
+	tests/deps.sh build
+	$(MAKE) binaries
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 0755 $(BUILD)/rootlesskit $(DESTDIR)$(BINDIR)/rootlesskit
 	install -m 0755 $(BUILD)/rootlessctl $(DESTDIR)$(BINDIR)/rootlessctl
@@ -112,6 +127,7 @@ uninstall:
 		$(DESTDIR)$(MANDIR)/man1/rootlessctl.1
 
 lint:
+	tests/deps.sh lint
 	clang-tidy --quiet $(LIB_SRCS) src/cmd/rootlesskit.c src/cmd/rootlessctl.c -- $(CPPFLAGS) -std=gnu11
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--suppress=missingIncludeSystem --inline-suppr src

@@ -1,23 +1,36 @@
 #!/bin/sh
 # deps.sh MODE - make sure the Debian packages MODE needs are installed.
-#   MODE=build  compiler and libraries
+# Every make target of the README runs it before compiling anything.
+#   MODE=build  compiler and libraries (make, make install)
 #   MODE=run    build + what the demo (make run) uses
-#   MODE=check  run + what the test suites use
-#   MODE=bench  check + what the benchmark suite uses
+#   MODE=check  run + what the test suites use, including the real clients
+#               (rootless Docker, containerd; make check)
+#   MODE=bench  the same as check (make bench: iperf3, Go rootlesskit)
+#   MODE=lint   build + clang-tidy and cppcheck (make lint)
+#   MODE=fuzz   build + clang's libFuzzer (make fuzz)
 # As root, missing packages are installed with apt-get; otherwise the exact
 # apt-get line is printed and the script fails.
 set -eu
 mode=${1:-check}
 build="make gcc libc6-dev pkg-config libjansson-dev libcurl4-openssl-dev"
-run="$build uidmap slirp4netns passt iproute2 iptables busybox curl procps util-linux"
-check="$run libcmocka-dev socat psmisc iperf3 rootlesskit libcap2-bin python3 clang libclang-rt-14-dev"
+# busybox-static, not busybox: the two conflict, and the image the Docker
+# and containerd tests build needs the static binary
+run="$build uidmap slirp4netns passt iproute2 iptables busybox-static curl procps util-linux"
+fuzz="clang libclang-rt-14-dev"
+check="$run libcmocka-dev socat psmisc iperf3 rootlesskit libcap2-bin python3 $fuzz docker.io containerd runc"
 case $mode in
 build) pkgs=$build ;;
 run) pkgs=$run ;;
 check) pkgs=$check ;;
-bench) pkgs="$check iperf3 rootlesskit" ;;
-*) echo "usage: $0 build|run|check|bench" >&2; exit 2 ;;
+bench) pkgs=$check ;;
+lint) pkgs="$build clang-tidy cppcheck" ;;
+fuzz) pkgs="$build $fuzz" ;;
+*) echo "usage: $0 build|run|check|bench|lint|fuzz" >&2; exit 2 ;;
 esac
+if ! command -v dpkg-query >/dev/null 2>&1; then
+	echo "deps.sh: no dpkg-query (not Debian); not checking for: $pkgs" >&2
+	exit 0
+fi
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed" ||
@@ -26,6 +39,7 @@ done
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" -eq 0 ]; then
 	echo "deps.sh: installing:$missing"
+	echo "  apt-get install -y --no-install-recommends$missing"
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq || true
 	# shellcheck disable=SC2086
