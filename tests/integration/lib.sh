@@ -4,6 +4,8 @@
 # assertion and ends with `done_testing`.  RK is the rootlesskit binary.
 # Tests run as an unprivileged user with /etc/subuid and /etc/subgid
 # ranges (see run).  TMP is a private scratch directory removed at exit.
+# PATH is $RK_BIN plus the system's executables minus Go RootlessKit's
+# (clean_path).
 
 set -u
 RK=${RK_BIN:?}/rootlesskit
@@ -18,6 +20,44 @@ _cleanup() {
 	for p in $_bg_pids; do kill -9 "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
 	rm -rf "$TMP"
+}
+
+# clean_path - PATH=$RK_BIN:$TMP/path, where $TMP/path holds a symlink to
+# every executable of the usual bin directories except rootlesskit*,
+# *-rootlesskit and rootlessctl: Debian's Go "rootlesskit" package installs
+# /usr/bin/rootlesskit, rootlessctl and rootlesskit-docker-proxy, and a
+# client script (dockerd-rootless.sh, dockerd itself) that looks one of them
+# up in PATH must find ours or nothing.  Called when lib.sh is sourced.
+clean_path() {
+	_cp=$TMP/path
+	mkdir -p "$_cp"
+	for _d in /usr/local/sbin /usr/local/bin /usr/sbin /usr/bin /sbin /bin; do
+		[ -d "$_d" ] || continue
+		for _f in "$_d"/*; do
+			_b=${_f##*/}
+			case $_b in *rootlesskit* | rootlessctl) continue ;; esac
+			[ -x "$_f" ] && [ ! -d "$_f" ] || continue
+			[ -e "$_cp/$_b" ] || [ -L "$_cp/$_b" ] || printf '%s\n' "$_f"
+		done | xargs -r -d '\n' ln -s -t "$_cp"
+	done
+	PATH=$RK_BIN:$_cp
+	export PATH
+}
+
+# check_path - one assertion: rootlesskit, rootlessctl and
+# rootlesskit-docker-proxy resolve into $RK_BIN, or not at all
+check_path() {
+	_bad=
+	for _b in rootlesskit rootlessctl rootlesskit-docker-proxy docker-rootlesskit; do
+		_w=$(command -v "$_b" 2>/dev/null) || continue
+		[ "$_w" = "$RK_BIN/$_b" ] || _bad="$_bad $_b=$_w"
+	done
+	if [ -z "$_bad" ]; then
+		ok "PATH: rootlesskit, rootlessctl, rootlesskit-docker-proxy are ours or absent"
+	else
+		not_ok "PATH: rootlesskit, rootlessctl, rootlesskit-docker-proxy are ours or absent"
+		diag "outside \$RK_BIN:$_bad"
+	fi
 }
 
 ok() { _n=$((_n + 1)); echo "ok $_n - $*"; }
@@ -159,3 +199,5 @@ sys.exit(1)
 PY
 	chmod a+r "$TMP/peer_server.py" "$TMP/peer_client.py"
 }
+
+clean_path
