@@ -201,3 +201,91 @@ PY
 }
 
 clean_path
+
+# busybox_rootfs DIR - a container root file system in DIR: /bin/busybox
+# (Debian's busybox-static) with symlinks for the applets the real-client
+# tests run, /bin/udpecho (a static UDP echo server built here, since
+# busybox's nc has no UDP), /www/index.html ("hello from busybox") and
+# /etc/passwd.  Fails if busybox-static or a static libc is missing.
+busybox_rootfs() {
+	mkdir -p "$1/bin" "$1/www" "$1/etc" "$1/tmp" "$1/proc" "$1/sys" "$1/dev" || return 1
+	[ -x /bin/busybox ] && ldd /bin/busybox 2>&1 | grep -q "not a dynamic" || return 1
+	cp /bin/busybox "$1/bin/busybox" || return 1
+	for _a in sh echo cat httpd nc sleep ls ps id hostname wget true; do
+		ln -s busybox "$1/bin/$_a"
+	done
+	cat >"$TMP/udpecho.c" <<'C'
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+/* udpecho PORT: answer each datagram with its own bytes; "ready" once bound */
+int main(int argc, char **argv)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(atoi(argv[1])) };
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+	if (argc < 2 || s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) < 0)
+		return perror("udpecho"), 1;
+	printf("ready\n");
+	fflush(stdout);
+	for (;;) {
+		char b[2048];
+		struct sockaddr_storage p;
+		socklen_t pl = sizeof(p);
+		ssize_t n = recvfrom(s, b, sizeof(b), 0, (struct sockaddr *)&p, &pl);
+		if (n >= 0)
+			sendto(s, b, n, 0, (struct sockaddr *)&p, pl);
+	}
+}
+C
+	cc -static -O2 -o "$1/bin/udpecho" "$TMP/udpecho.c" || return 1
+	echo "hello from busybox" >"$1/www/index.html"
+	echo "root:x:0:0:root:/:/bin/sh" >"$1/etc/passwd"
+	echo "root:x:0:" >"$1/etc/group"
+}
+
+# leftover_procs USERNS MARK - "PID COMMAND" of every process of this user
+# that is in user namespace USERNS (as readlink /proc/PID/ns/user prints
+# it) or has MARK in its environment, other than this shell and its
+# descendants: what is left of a rootlesskit session once it has ended
+# (set MARK in the environment the session was started with)
+leftover_procs() {
+	python3 - "$$" "$1" "$2" <<'PY'
+import os, sys
+me, ns, mark = int(sys.argv[1]), sys.argv[2], sys.argv[3].encode()
+uid, parent, info = os.getuid(), {}, {}
+for d in os.listdir("/proc"):
+    if not d.isdigit():
+        continue
+    pid = int(d)
+    try:
+        if os.stat("/proc/%d" % pid).st_uid != uid:
+            continue
+        with open("/proc/%d/stat" % pid) as f:
+            st = f.read()
+        comm = st[st.index("(") + 1:st.rindex(")")]
+        parent[pid] = int(st[st.rindex(")") + 2:].split()[1])
+        try:
+            mine = os.readlink("/proc/%d/ns/user" % pid) == ns
+        except OSError:
+            mine = False
+        try:
+            with open("/proc/%d/environ" % pid, "rb") as f:
+                mine = mine or mark in f.read().split(b"\0")
+        except OSError:
+            pass
+        info[pid] = (comm, mine)
+    except (OSError, ValueError):
+        continue
+def descends(pid):
+    while pid > 1:
+        if pid == me:
+            return True
+        pid = parent.get(pid, 0)
+    return False
+for pid in sorted(info):
+    comm, mine = info[pid]
+    if mine and not descends(pid):
+        print(pid, comm)
+PY
+}
