@@ -101,7 +101,7 @@ cleanup_docker() {
 		wait_gone "$RKPID" 20 || kill -9 "$RKPID" 2>/dev/null
 	fi
 	# containerd-shims outlive a killed rootlesskit; nothing of ours may stay
-	left | while read -r pid comm; do kill -9 "$pid" 2>/dev/null; done
+	left | while read -r pid _; do kill -9 "$pid" 2>/dev/null; done
 	# image layers hold files of sub-IDs: remove them as root of a user namespace
 	[ ! -d "$HOME/.local" ] || "$RK" --net=host rm -rf "$HOME/.local" 2>/dev/null
 }
@@ -114,10 +114,10 @@ trap 'exit 1' INT TERM HUP
 port_free() {
 	case $1 in tcp) _o=-Htln _a=TCP4-LISTEN ;; udp) _o=-Huln _a=UDP4-RECV ;; esac
 	_t=100
-	while [ -n "$(ss $_o "sport = :$2")" ]; do
+	while [ -n "$(ss "$_o" "sport = :$2")" ]; do
 		_t=$((_t - 1))
 		if [ "$_t" -le 0 ]; then
-			ss -p $_o "sport = :$2" | sed 's/^/#   /'
+			ss -p "$_o" "sport = :$2" | sed 's/^/#   /'
 			return 1
 		fi
 		sleep 0.1
