@@ -289,3 +289,29 @@ for pid in sorted(info):
         print(pid, comm)
 PY
 }
+
+# oci_archive LAYER_TAR OUT NAME - an OCI image layout tarball at OUT
+# (what `ctr images import` reads) holding one uncompressed layer
+# LAYER_TAR, named NAME (e.g. docker.io/library/rkbox:test)
+oci_archive() {
+	_o=$TMP/oci.$$
+	rm -rf "$_o"
+	mkdir -p "$_o/blobs/sha256" || return 1
+	_arch=$(dpkg --print-architecture 2>/dev/null || echo amd64)
+	_l=$(sha256sum "$1" | cut -d' ' -f1)
+	cp "$1" "$_o/blobs/sha256/$_l" || return 1
+	printf '{"architecture":"%s","os":"linux","config":{"Cmd":["/bin/sh"]},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' \
+		"$_arch" "$_l" >"$_o/config"
+	_c=$(sha256sum "$_o/config" | cut -d' ' -f1)
+	mv "$_o/config" "$_o/blobs/sha256/$_c"
+	printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:%s","size":%s}]}' \
+		"$_c" "$(stat -c %s "$_o/blobs/sha256/$_c")" "$_l" "$(stat -c %s "$1")" >"$_o/manifest"
+	_m=$(sha256sum "$_o/manifest" | cut -d' ' -f1)
+	_ms=$(stat -c %s "$_o/manifest")
+	mv "$_o/manifest" "$_o/blobs/sha256/$_m"
+	printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"annotations":{"io.containerd.image.name":"%s","org.opencontainers.image.ref.name":"%s"}}]}' \
+		"$_m" "$_ms" "$3" "${3##*:}" >"$_o/index.json"
+	echo '{"imageLayoutVersion":"1.0.0"}' >"$_o/oci-layout"
+	tar -C "$_o" -cf "$2" oci-layout index.json blobs || return 1
+	rm -rf "$_o"
+}
