@@ -66,7 +66,7 @@ static const struct opt_def defs[] = {
 	  "enable IPv6 routing. Unrelated to port forwarding. Only supported for pasta and slirp4netns. (experimental)",
 	  "false" },
 	{ "detach-netns", NULL, T_BOOL, O(detach_netns), "Network",
-	  "detach network namespaces (not supported yet by this implementation)",
+	  "detach network namespaces ",
 	  "false" },
 	{ "lxc-user-nic-binary", NULL, T_STRING, O(lxc_user_nic_binary),
 	  "Network [lxc-user-nic]",

@@ -335,7 +335,8 @@ static int start_child(struct parent *p, struct rk_err *err)
 	char buf[32];
 	pid_t pid;
 
-	if (p->net.kind != RK_NET_HOST)
+	/* --detach-netns: the child makes $SD/netns and stays in ours */
+	if (p->net.kind != RK_NET_HOST && !p->o->detach_netns)
 		flags |= CLONE_NEWNET;
 	if (p->o->pidns)
 		flags |= CLONE_NEWPID;
@@ -484,7 +485,8 @@ static int start_ports(struct parent *p, struct rk_err *err)
 					      p->o->builtin_udp_timeout,
 					      p->tp_mask, err);
 	} else if (!strcmp(p->o->port_driver, "socat")) {
-		p->ports.drv = rk_socat_port_new(&p->loop, p->child, err);
+		p->ports.drv = rk_socat_port_new(&p->loop, p->child,
+						 p->net.netns, err);
 	} else if (!strcmp(p->o->port_driver, "slirp4netns")) {
 		p->ports.drv = rk_slirp4netns_port_new(p->net.api_socket,
 						       p->net.cfg.ip, err);
