@@ -25,10 +25,13 @@ struct opt_def {
 
 #define O(f) offsetof(struct rk_opts, f)
 
-/* Categories are printed in this (alphabetical) order, like upstream. */
+/* Categories are printed in this (alphabetical) order, like upstream.
+ * Upstream lists only the drivers compiled in, and scripts grep --help
+ * to pick one: "Network [lxc-user-nic]" and "Network [vpnkit]" are left
+ * out, so their flags are accepted but not advertised. */
 static const char *const categories[] = {
-	"Misc", "Mount", "Network", "Network [lxc-user-nic]",
-	"Network [pasta]", "Network [slirp4netns]", "Network [vpnkit]",
+	"Misc", "Mount", "Network",
+	"Network [pasta]", "Network [slirp4netns]",
 	"Port", "Process", "State", "SubID",
 };
 
