@@ -122,7 +122,8 @@ static int setup(struct rk_child_ctx *c, struct rk_err *err)
 	if (rk_set_propagation(c->o->propagation, err) < 0 ||
 	    rk_copy_up(c->o->copy_up.v, c->o->copy_up.n, &etc_copied, err) < 0)
 		return -1;
-	if (c->net != RK_NET_HOST && rk_mount_sysfs(err) < 0)
+	if (rk_mount_sysfs(c->net == RK_NET_HOST, *c->o->evacuate_cgroup2,
+			   err) < 0)
 		return -1;
 	if (rk_child_net_setup(c->net, &cfg, c->statedir, etc_copied, err) < 0)
 		return -1;
