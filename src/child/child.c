@@ -130,8 +130,9 @@ static int setup(struct rk_child_ctx *c, struct rk_err *err)
 	    rk_copy_up(c->o->copy_up.v, c->o->copy_up.n, &etc_copied, err) < 0)
 		return -1;
 	/* detached: /sys keeps showing the host's network, as upstream */
-	if (c->net != RK_NET_HOST && !c->o->detach_netns &&
-	    rk_mount_sysfs(err) < 0)
+	if (!c->o->detach_netns &&
+	    rk_mount_sysfs(c->net == RK_NET_HOST, *c->o->evacuate_cgroup2,
+			   err) < 0)
 		return -1;
 	if (rk_child_net_setup(c->net, &cfg, c->statedir, etc_copied,
 			       c->o->detach_netns, err) < 0)

@@ -44,6 +44,7 @@
 #include "../net/net.h"
 #include "../port/builtin.h"
 #include "../port/port.h"
+#include "cgroup2.h"
 #include "idmap.h"
 #include "statedir.h"
 
@@ -135,7 +136,9 @@ int rk_parent_validate(struct rk_opts *o, struct rk_err *err)
 			return rk_err_set(err, "evacuate-cgroup2 requires --cgroupns");
 		if (!o->pidns)
 			return rk_err_set(err, "evacuate-cgroup2 requires --pidns");
-		return rk_err_set(err, "--evacuate-cgroup2 is not supported by this implementation yet");
+		/* upstream checks the name only when it evacuates */
+		if (rk_cgroup2_check_name(o->evacuate_cgroup2, err) < 0)
+			return -1;
 	}
 	if (strcmp(o->reaper, "auto") && strcmp(o->reaper, "true") &&
 	    strcmp(o->reaper, "false"))
@@ -561,6 +564,9 @@ static int run(struct parent *p, struct rk_err *err)
 	if (p->sfd < 0)
 		return rk_err_errno(err, errno, "signalfd");
 
+	if (*p->o->evacuate_cgroup2 &&
+	    rk_cgroup2_evacuate(p->o->evacuate_cgroup2, err) < 0)
+		return -1;
 	if (rk_net_start(&p->net, p->child, p->child_pidfd, p->sd.path,
 			 err) < 0) {
 		if (err->errnum == ECHILD)
