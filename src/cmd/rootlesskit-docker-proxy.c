@@ -313,18 +313,22 @@ static bool is_ipv6(const char *s)
  * arguments; returns -1 with @err set only when that fails */
 static int exec_real_proxy(int argc, char **argv, struct rk_err *err)
 {
-	cleanup_free char **av = calloc((size_t)argc + 1, sizeof(*av));
 	char path[4096];
+	char **av;
+	int e;
 
-	if (!av)
-		return rk_err_errno(err, ENOMEM, "exec");
 	if (rk_lookpath(REAL_PROXY, path, sizeof(path), err) < 0)
 		return -1;
+	av = calloc((size_t)argc + 1, sizeof(*av));
+	if (!av)
+		return rk_err_errno(err, ENOMEM, "exec");
 	av[0] = (char *)REAL_PROXY;
 	for (int i = 1; i < argc; i++)
 		av[i] = argv[i];
 	execve(path, av, environ);
-	return rk_err_set(err, "%s", rk_strerror(errno));
+	e = errno;
+	free(av);
+	return rk_err_set(err, "%s", rk_strerror(e));
 }
 
 /*

@@ -255,4 +255,8 @@ is "$(cat "$TMP/fake.args" 2>/dev/null | tr '\n' ' ')" \
 status_is fake '0\n' "fake docker-proxy: fd 3 passed through"
 stop_rk
 
+# with an ASan+UBSan build (make check), leaks and errors show up here
+check "no sanitizer report in the proxy's stderr" \
+	sh -c "! grep -l 'Sanitizer\|runtime error' '$TMP'/err.* >&2"
+
 done_testing
