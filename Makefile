@@ -7,7 +7,7 @@
 #   make check           unit + integration tests, plain and ASan+UBSan builds
 #   make run             the demo (README quick start)
 #   make bench           benchmark suite against Go RootlessKit (bench/)
-#   make install         PREFIX=/usr/local DESTDIR=
+#   make install         PREFIX=/usr/local DESTDIR= (binaries and man pages)
 #   make lint            clang-tidy and cppcheck
 #   make fuzz            libFuzzer on the API's HTTP engine (FUZZ_TIME seconds)
 
@@ -108,6 +108,7 @@ install: $(BUILD)/rootlesskit $(BUILD)/rootlessctl $(BUILD)/rootlesskit-docker-p
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 0755 $(BUILD)/rootlesskit $(DESTDIR)$(BINDIR)/rootlesskit
 	install -m 0755 $(BUILD)/rootlessctl $(DESTDIR)$(BINDIR)/rootlessctl
+	install -m 0755 $(BUILD)/rootlesskit-docker-proxy $(DESTDIR)$(BINDIR)/rootlesskit-docker-proxy
 	install -m 0644 docs/rootlesskit.1 $(DESTDIR)$(MANDIR)/man1/rootlesskit.1
 	install -m 0644 docs/rootlessctl.1 $(DESTDIR)$(MANDIR)/man1/rootlessctl.1
 	install -m 0644 docs/rootlesskit-docker-proxy.1 $(DESTDIR)$(MANDIR)/man1/rootlesskit-docker-proxy.1
