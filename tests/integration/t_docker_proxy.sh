@@ -255,6 +255,21 @@ is "$(cat "$TMP/fake.args" 2>/dev/null | tr '\n' ' ')" \
 status_is fake '0\n' "fake docker-proxy: fd 3 passed through"
 stop_rk
 
+# ---- pasta with the implicit port driver: exec too -------------------------
+if command -v pasta >/dev/null; then
+	start_rk pasta --net=pasta --port-driver=implicit
+	proxy pasta "$SP" -container-ip 127.0.0.1 -container-port "$CP" -host-ip 127.0.0.1 -host-port "$HP" -proto tcp
+	wait_status pasta
+	status_is pasta '0\n' "port driver implicit: 0\\\\n from docker-proxy"
+	is "$(readlink "/proc/$PX/exe")" "$REAL" "port driver implicit: our pid now runs $REAL"
+	is "$(ctl list-ports --json 2>&1)" "error: no PortDriver is available" "port driver implicit: no API port was added"
+	kill -INT "$PX"
+	wait "$PX" 2>/dev/null
+	stop_rk
+else
+	skip "no pasta"
+fi
+
 # with an ASan+UBSan build (make check), leaks and errors show up here
 check "no sanitizer report in the proxy's stderr" \
 	sh -c "! grep -l 'Sanitizer\|runtime error' '$TMP'/err.* >&2"
