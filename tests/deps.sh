@@ -10,7 +10,8 @@ set -eu
 mode=${1:-check}
 build="make gcc libc6-dev pkg-config libjansson-dev libcurl4-openssl-dev"
 run="$build uidmap slirp4netns passt iproute2 iptables busybox curl procps util-linux"
-check="$run libcmocka-dev socat psmisc iperf3 rootlesskit libcap2-bin python3 clang libclang-rt-14-dev"
+# docker.io: its /usr/sbin/docker-proxy is the real proxy behind rootlesskit-docker-proxy
+check="$run libcmocka-dev socat psmisc iperf3 rootlesskit libcap2-bin python3 clang libclang-rt-14-dev docker.io"
 case $mode in
 build) pkgs=$build ;;
 run) pkgs=$run ;;
