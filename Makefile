@@ -2,11 +2,12 @@
 #
 # rootlesskit (C implementation) - one plain Makefile.
 #
-#   make                 build rootlesskit into build/
+#   make                 build rootlesskit, rootlessctl and
+#                        rootlesskit-docker-proxy into build/
 #   make check           unit + integration tests, plain and ASan+UBSan builds
 #   make run             the demo (README quick start)
 #   make bench           benchmark suite against Go RootlessKit (bench/)
-#   make install         PREFIX=/usr/local DESTDIR=
+#   make install         PREFIX=/usr/local DESTDIR= (binaries and man pages)
 #   make lint            clang-tidy and cppcheck
 #   make fuzz            libFuzzer on the API's HTTP engine (FUZZ_TIME seconds)
 #
@@ -51,7 +52,7 @@ all:
 	tests/deps.sh build
 	$(MAKE) binaries
 
-binaries: $(BUILD)/rootlesskit $(BUILD)/rootlessctl
+binaries: $(BUILD)/rootlesskit $(BUILD)/rootlessctl $(BUILD)/rootlesskit-docker-proxy
 
 $(BUILD)/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
@@ -66,6 +67,9 @@ $(BUILD)/rootlesskit: $(BUILD)/src/cmd/rootlesskit.o $(BUILD)/librk.a
 $(BUILD)/rootlessctl: $(BUILD)/src/cmd/rootlessctl.o $(BUILD)/librk.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CTL_LIBS) $(LDLIBS)
 
+$(BUILD)/rootlesskit-docker-proxy: $(BUILD)/src/cmd/rootlesskit-docker-proxy.o $(BUILD)/librk.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CTL_LIBS) $(LDLIBS)
+
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/librk.a $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Isrc -o $@ $< $(BUILD)/librk.a $(RK_LIBS) $(CTL_LIBS) $(LDLIBS) -lcmocka
@@ -76,7 +80,7 @@ unit: $(UNIT_TESTS)
 	@fail=0; for t in $(UNIT_TESTS); do echo "# $$t"; $$t || fail=1; done; exit $$fail
 
 # Integration tests run as an unprivileged user; see tests/integration/run.
-integration: $(BUILD)/rootlesskit $(BUILD)/rootlessctl
+integration: $(BUILD)/rootlesskit $(BUILD)/rootlessctl $(BUILD)/rootlesskit-docker-proxy
 	RK_BIN=$(abspath $(BUILD)) tests/integration/run
 
 # make check: dependencies, then the plain build and an ASan+UBSan build
@@ -119,16 +123,20 @@ install:
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 0755 $(BUILD)/rootlesskit $(DESTDIR)$(BINDIR)/rootlesskit
 	install -m 0755 $(BUILD)/rootlessctl $(DESTDIR)$(BINDIR)/rootlessctl
+	install -m 0755 $(BUILD)/rootlesskit-docker-proxy $(DESTDIR)$(BINDIR)/rootlesskit-docker-proxy
 	install -m 0644 docs/rootlesskit.1 $(DESTDIR)$(MANDIR)/man1/rootlesskit.1
 	install -m 0644 docs/rootlessctl.1 $(DESTDIR)$(MANDIR)/man1/rootlessctl.1
+	install -m 0644 docs/rootlesskit-docker-proxy.1 $(DESTDIR)$(MANDIR)/man1/rootlesskit-docker-proxy.1
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/rootlesskit $(DESTDIR)$(BINDIR)/rootlessctl $(DESTDIR)$(MANDIR)/man1/rootlesskit.1 \
-		$(DESTDIR)$(MANDIR)/man1/rootlessctl.1
+	rm -f $(DESTDIR)$(BINDIR)/rootlesskit $(DESTDIR)$(BINDIR)/rootlessctl \
+		$(DESTDIR)$(BINDIR)/rootlesskit-docker-proxy $(DESTDIR)$(MANDIR)/man1/rootlesskit.1 \
+		$(DESTDIR)$(MANDIR)/man1/rootlessctl.1 $(DESTDIR)$(MANDIR)/man1/rootlesskit-docker-proxy.1
 
 lint:
 	tests/deps.sh lint
-	clang-tidy --quiet $(LIB_SRCS) src/cmd/rootlesskit.c src/cmd/rootlessctl.c -- $(CPPFLAGS) -std=gnu11
+	clang-tidy --quiet $(LIB_SRCS) src/cmd/rootlesskit.c src/cmd/rootlessctl.c \
+		src/cmd/rootlesskit-docker-proxy.c -- $(CPPFLAGS) -std=gnu11
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--suppress=missingIncludeSystem --inline-suppr src
 

@@ -17,6 +17,8 @@ build="make gcc libc6-dev pkg-config libjansson-dev libcurl4-openssl-dev"
 # and containerd tests build needs the static binary
 run="$build uidmap slirp4netns passt iproute2 iptables busybox-static curl procps util-linux"
 fuzz="clang libclang-rt-14-dev"
+# docker.io: dockerd and its /usr/sbin/docker-proxy, the real proxy behind
+# rootlesskit-docker-proxy
 check="$run libcmocka-dev socat psmisc iperf3 rootlesskit libcap2-bin python3 $fuzz docker.io containerd runc"
 case $mode in
 build) pkgs=$build ;;

@@ -47,6 +47,7 @@
 #include "../lib/signame.h"
 #include "../lib/util.h"
 #include "../port/builtin.h"
+#include "detach.h"
 #include "mount.h"
 #include "netsetup.h"
 #include "transparent.h"
@@ -102,6 +103,7 @@ static int recv_netcfg(int fd, struct rk_netcfg *cfg, struct rk_err *err)
 static int setup(struct rk_child_ctx *c, struct rk_err *err)
 {
 	struct rk_netcfg cfg;
+	char netns[4200] = "";
 	bool etc_copied = false;
 	int tp = 0, r;
 	json_t *m;
@@ -115,6 +117,11 @@ static int setup(struct rk_child_ctx *c, struct rk_err *err)
 		return rk_err_errno(err, errno, "prctl(PR_SET_PDEATHSIG)");
 	if (c->o->pidns)
 		rk_mount_proc();
+	if (c->o->detach_netns) {
+		snprintf(netns, sizeof(netns), "%s/netns", c->statedir);
+		if (rk_netns_create(netns, err) < 0)
+			return -1;
+	}
 	if (send_name(c->wfd, "ChildInitUserNSCompleted", err) < 0 ||
 	    recv_netcfg(c->rfd, &cfg, err) < 0 ||
 	    wait_name(c->rfd, "ParentInitPortDriverCompleted", err) < 0)
@@ -122,11 +129,30 @@ static int setup(struct rk_child_ctx *c, struct rk_err *err)
 	if (rk_set_propagation(c->o->propagation, err) < 0 ||
 	    rk_copy_up(c->o->copy_up.v, c->o->copy_up.n, &etc_copied, err) < 0)
 		return -1;
-	if (c->net != RK_NET_HOST && rk_mount_sysfs(err) < 0)
+	/* detached: /sys keeps showing the host's network, as upstream */
+	if (!c->o->detach_netns &&
+	    rk_mount_sysfs(c->net == RK_NET_HOST, *c->o->evacuate_cgroup2,
+			   err) < 0)
 		return -1;
-	if (rk_child_net_setup(c->net, &cfg, c->statedir, etc_copied, err) < 0)
+	if (rk_child_net_setup(c->net, &cfg, c->statedir, etc_copied,
+			       c->o->detach_netns, err) < 0)
 		return -1;
-	if (c->port_fd >= 0 && c->o->source_ip_transparent) {
+	if (c->o->detach_netns && c->net != RK_NET_HOST) {
+		struct rk_netns_agent_args a = {
+			.netns = netns, .kind = c->net, .cfg = &cfg,
+			.port_fd = c->port_fd,
+			.source_ip_transparent = c->o->source_ip_transparent,
+			.close_fds = { c->rfd, c->wfd, -1 },
+		};
+
+		if (rk_netns_agent_start(&a, &tp, &c->agent, err) < 0)
+			return -1;
+		/* the agent serves the port channel from the namespace */
+		if (c->agent > 0) {
+			close(c->port_fd);
+			c->port_fd = -1;
+		}
+	} else if (c->port_fd >= 0 && c->o->source_ip_transparent) {
 		tp = rk_transparent_setup();
 		/* the parent adds per-client routes for UDP with this socket */
 		if ((tp & (RK_TP_UDP4 | RK_TP_UDP6)) &&
@@ -228,6 +254,8 @@ done:
 	close(sfd);
 	if (c->port_fd >= 0)
 		close(c->port_fd);
+	if (c->agent > 0)
+		kill(c->agent, SIGKILL);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	rk_err_set(err, "command %s exited: %s", cmd,

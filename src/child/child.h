@@ -6,6 +6,7 @@
 #define RK_CHILD_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "../cmd/opts.h"
 #include "../net/net.h"
@@ -21,6 +22,7 @@ struct rk_child_ctx {
 	int listen_fds;		/* socket-activation fds 3..3+n-1 to pass on */
 	bool fix_listen_pid;	/* LISTEN_PID was the parent's: set the command's */
 	int port_fd;		/* builtin port driver channel, or -1 */
+	pid_t agent;		/* --detach-netns: the netns agent, or 0 */
 };
 
 /* rk_child_main() - runs in the cloned child; returns its exit status */

@@ -2,6 +2,8 @@
 /*
  * mount.c - propagation, /proc, /sys and copy-up in the child
  *
+ * /sys and /sys/fs/cgroup: see rk_mount_sysfs().
+ *
  * Theory of operation (copy-up, mode tmpfs+symlink, as upstream): for each
  * directory D, bind the original D aside onto a scratch directory, mount a
  * tmpfs on D, move the bind to D/.roXXXXXX, and fill D with one symlink per
@@ -83,24 +85,51 @@ void rk_mount_proc(void)
 		rk_warn("failed to mount procfs: %s", rk_strerror(errno));
 }
 
+/* mount_cgroup2() - a cgroup2 of the child's cgroup namespace on
+ * /sys/fs/cgroup; returns 0 or -1 */
+static int mount_cgroup2(struct rk_err *err)
+{
+	if (mount("none", "/sys/fs/cgroup", "cgroup2", 0, NULL) < 0)
+		return rk_err_errno(err, errno,
+				    "failed to mount cgroup2 on /sys/fs/cgroup");
+	return 0;
+}
+
 /**
  * rk_mount_sysfs() - mount a sysfs showing the new network namespace
+ * @host_net:	the child shares the host's network namespace
+ * @cgroup2:	--evacuate-cgroup2 is set
  * @err:	error out
  *
- * /sys/class/net would otherwise list the host's interfaces.  The cgroup
- * tree is kept by moving its bind mount over the new sysfs.
+ * With a network namespace of its own, /sys/class/net would otherwise list
+ * the host's interfaces, so a fresh sysfs goes on /sys.  The cgroup tree is
+ * kept by moving its bind mount over the new sysfs, or, when evacuating,
+ * replaced by a cgroup2 mount of the child's cgroup namespace (its root is
+ * the group the parent evacuated).  With the host's network /sys stays;
+ * only when evacuating a tmpfs and then the cgroup2 go on /sys/fs/cgroup
+ * (the tmpfs first: mounting cgroup2 straight onto a cgroup2 mount of the
+ * same hierarchy fails with EBUSY).
  *
  * Return: 0, -1 with @err set
  */
-int rk_mount_sysfs(struct rk_err *err)
+int rk_mount_sysfs(bool host_net, bool cgroup2, struct rk_err *err)
 {
 	char tmp[] = "/tmp/rksysXXXXXX";
 	int r = 0;
 
+	if (host_net) {
+		if (!cgroup2)
+			return 0;
+		if (mount("none", "/sys/fs/cgroup", "tmpfs", 0, NULL) < 0)
+			return rk_err_errno(err, errno,
+					    "failed to mount tmpfs on /sys/fs/cgroup");
+		return mount_cgroup2(err);
+	}
 	if (!mkdtemp(tmp))
 		return rk_err_errno(err, errno,
 				    "creating a directory under /tmp");
-	if (mount("/sys/fs/cgroup", tmp, NULL, MS_BIND | MS_REC, NULL) < 0) {
+	if (!cgroup2 &&
+	    mount("/sys/fs/cgroup", tmp, NULL, MS_BIND | MS_REC, NULL) < 0) {
 		r = rk_err_errno(err, errno,
 				 "failed to create bind mount on /sys/fs/cgroup");
 		goto out;
@@ -112,7 +141,9 @@ int rk_mount_sysfs(struct rk_err *err)
 			rk_warn("failed to mount sysfs: %s",
 				rk_strerror(errno));
 	}
-	if (mount(tmp, "/sys/fs/cgroup", NULL, MS_MOVE, NULL) < 0) {
+	if (cgroup2) {
+		r = mount_cgroup2(err);
+	} else if (mount(tmp, "/sys/fs/cgroup", NULL, MS_MOVE, NULL) < 0) {
 		r = rk_err_errno(err, errno,
 				 "failed to move mount point from %s to /sys/fs/cgroup",
 				 tmp);

@@ -20,9 +20,10 @@ int rk_set_propagation(const char *p, struct rk_err *err);
 /* rk_mount_proc() - fresh /proc for --pidns (read-only fallback, warns) */
 void rk_mount_proc(void);
 
-/* rk_mount_sysfs() - fresh /sys for a new network namespace, keeping
- * /sys/fs/cgroup; returns 0 or -1 */
-int rk_mount_sysfs(struct rk_err *err);
+/* rk_mount_sysfs() - fresh /sys unless @host_net, keeping /sys/fs/cgroup,
+ * or with @cgroup2 (--evacuate-cgroup2) a new cgroup2 mount on it; returns
+ * 0 or -1 */
+int rk_mount_sysfs(bool host_net, bool cgroup2, struct rk_err *err);
 
 /* rk_copy_up() - tmpfs+symlink copy-up of each directory in @dirs; sets
  * *@etc_copied when /etc was among them; returns 0 or -1 */

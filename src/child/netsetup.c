@@ -8,7 +8,9 @@
  * four times as upstream does; that is faster and needs no iproute2 in the
  * namespace.  Then it writes $SD/hosts and $SD/resolv.conf and bind-mounts
  * them on /etc/hosts and /etc/resolv.conf (after turning the copied-up
- * symlinks into plain files when /etc was copied up).
+ * symlinks into plain files when /etc was copied up).  With
+ * --detach-netns the files are written but not mounted, as upstream, and
+ * the namespace part (rk_child_net_iface()) runs in the agent of detach.c.
  */
 #include "netsetup.h"
 
@@ -199,17 +201,45 @@ static int replace_with_file(const char *f, struct rk_err *err)
 }
 
 /**
- * rk_child_net_setup() - configure the child's network namespace
+ * rk_child_net_iface() - inside the network namespace: lo up, then the
+ * device configured (or, for pasta, waited for)
+ * @kind:	network driver
+ * @cfg:	configuration computed by the parent
+ * @err:	error out
+ *
+ * Return: 0, -1 with @err set
+ */
+int rk_child_net_iface(enum rk_net_kind kind, const struct rk_netcfg *cfg,
+		       struct rk_err *err)
+{
+	if (kind == RK_NET_HOST)
+		return 0;
+	if (rk_link_up("lo", err) < 0)
+		return -1;
+	if (kind == RK_NET_NONE)
+		return 0;
+	if (cfg->configures_iface)
+		return wait_configured(cfg, err);
+	if (configure_dev(cfg, err) < 0)
+		return rk_err_wrap(err, "configuring %s", cfg->dev);
+	return 0;
+}
+
+/**
+ * rk_child_net_setup() - configure the child's network
  * @kind:	network driver
  * @cfg:	configuration computed by the parent
  * @statedir:	state directory
  * @etc_copied:	/etc was copied up
+ * @detached:	--detach-netns: only write $SD/hosts and $SD/resolv.conf;
+ *		the namespace is set up by rk_child_net_iface() elsewhere and
+ *		nothing is mounted on /etc (the command is in the host netns)
  * @err:	error out
  *
  * Return: 0, -1 with @err set
  */
 int rk_child_net_setup(enum rk_net_kind kind, const struct rk_netcfg *cfg,
-		       const char *statedir, bool etc_copied,
+		       const char *statedir, bool etc_copied, bool detached,
 		       struct rk_err *err)
 {
 	char hosts[4096], resolv[4096], line[64];
@@ -217,10 +247,8 @@ int rk_child_net_setup(enum rk_net_kind kind, const struct rk_netcfg *cfg,
 
 	if (kind == RK_NET_HOST)
 		return 0;
-	if (rk_link_up("lo", err) < 0)
-		return -1;
 	if (kind == RK_NET_NONE)
-		return 0;
+		return detached ? 0 : rk_child_net_iface(kind, cfg, err);
 	snprintf(hosts, sizeof(hosts), "%s/hosts", statedir);
 	snprintf(resolv, sizeof(resolv), "%s/resolv.conf", statedir);
 	if (write_hosts(hosts, err) < 0)
@@ -228,12 +256,10 @@ int rk_child_net_setup(enum rk_net_kind kind, const struct rk_netcfg *cfg,
 	len = snprintf(line, sizeof(line), "nameserver %s\n", cfg->dns);
 	if (rk_write_file(resolv, line, (size_t)len, 0644) < 0)
 		return rk_err_errno(err, errno, "writing %s", resolv);
-	if (cfg->configures_iface) {
-		if (wait_configured(cfg, err) < 0)
-			return -1;
-	} else if (configure_dev(cfg, err) < 0) {
-		return rk_err_wrap(err, "configuring %s", cfg->dev);
-	}
+	if (detached)
+		return 0;
+	if (rk_child_net_iface(kind, cfg, err) < 0)
+		return -1;
 	if (etc_copied) {
 		if (replace_with_file("/etc/resolv.conf", err) < 0 ||
 		    replace_with_file("/etc/hosts", err) < 0)

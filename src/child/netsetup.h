@@ -13,11 +13,17 @@
 /* rk_link_up() - bring interface @dev up; returns 0 or -1 */
 int rk_link_up(const char *dev, struct rk_err *err);
 
-/* rk_child_net_setup() - loopback, interface address/MTU/route (unless the
- * driver did it), $SD/hosts and $SD/resolv.conf bind-mounted onto /etc;
+/* rk_child_net_iface() - in the current network namespace: loopback up,
+ * interface address/MTU/route (unless the driver does it, then wait for
+ * it); returns 0 or -1 */
+int rk_child_net_iface(enum rk_net_kind kind, const struct rk_netcfg *cfg,
+		       struct rk_err *err);
+
+/* rk_child_net_setup() - rk_child_net_iface() (unless @detached), then
+ * $SD/hosts and $SD/resolv.conf, bind-mounted onto /etc unless @detached;
  * returns 0 or -1 */
 int rk_child_net_setup(enum rk_net_kind kind, const struct rk_netcfg *cfg,
-		       const char *statedir, bool etc_copied,
+		       const char *statedir, bool etc_copied, bool detached,
 		       struct rk_err *err);
 
 #endif

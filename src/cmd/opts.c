@@ -25,10 +25,13 @@ struct opt_def {
 
 #define O(f) offsetof(struct rk_opts, f)
 
-/* Categories are printed in this (alphabetical) order, like upstream. */
+/* Categories are printed in this (alphabetical) order, like upstream.
+ * Upstream lists only the drivers compiled in, and scripts grep --help
+ * to pick one: "Network [lxc-user-nic]" and "Network [vpnkit]" are left
+ * out, so their flags are accepted but not advertised. */
 static const char *const categories[] = {
-	"Misc", "Mount", "Network", "Network [lxc-user-nic]",
-	"Network [pasta]", "Network [slirp4netns]", "Network [vpnkit]",
+	"Misc", "Mount", "Network",
+	"Network [pasta]", "Network [slirp4netns]",
 	"Port", "Process", "State", "SubID",
 };
 
@@ -66,7 +69,7 @@ static const struct opt_def defs[] = {
 	  "enable IPv6 routing. Unrelated to port forwarding. Only supported for pasta and slirp4netns. (experimental)",
 	  "false" },
 	{ "detach-netns", NULL, T_BOOL, O(detach_netns), "Network",
-	  "detach network namespaces (not supported yet by this implementation)",
+	  "detach network namespaces ",
 	  "false" },
 	{ "lxc-user-nic-binary", NULL, T_STRING, O(lxc_user_nic_binary),
 	  "Network [lxc-user-nic]",

@@ -87,9 +87,6 @@ int rk_net_prepare(struct rk_net *n, const struct rk_opts *o,
 	}
 	if (strcmp(o->net, "host") && !o->disable_host_loopback)
 		rk_warn("specifying --disable-host-loopback is highly recommended to prohibit connecting to 127.0.0.1:* on the host namespace (requires pasta, slirp4netns, or VPNKit)");
-	if (o->detach_netns)
-		return rk_err_set(err, "--detach-netns is not supported by this implementation yet");
-
 	if (!strcmp(o->net, "host")) {
 		n->kind = RK_NET_HOST;
 		return host_like_checks(o, "host", err);
@@ -141,6 +138,11 @@ int rk_net_prepare(struct rk_net *n, const struct rk_opts *o,
 int rk_net_start(struct rk_net *n, pid_t pid, int child_pidfd,
 		 const char *statedir, struct rk_err *err)
 {
+	/* the parked netns, seen through the child's mount namespace */
+	if (n->o->detach_netns &&
+	    (size_t)snprintf(n->netns, sizeof(n->netns), "/proc/%d/root%s/netns",
+			     (int)pid, statedir) >= sizeof(n->netns))
+		return rk_err_set(err, "state dir path too long: %s", statedir);
 	switch (n->kind) {
 	case RK_NET_SLIRP4NETNS:
 		if (!strcmp(n->o->port_driver, "slirp4netns") &&

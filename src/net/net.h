@@ -52,6 +52,8 @@ struct rk_net {
 	bool host_lo_to_ns_lo;	/* pasta supports --host-lo-to-ns-lo */
 	bool auto_ports;	/* pasta forwards ports (port driver implicit) */
 	char api_socket[PATH_MAX]; /* slirp4netns --api-socket, "" if none */
+	char netns[PATH_MAX];	/* --detach-netns: /proc/CHILD/root$SD/netns,
+				   else "" (the child's own netns) */
 	pid_t helper;		/* slirp4netns or pasta, or 0 */
 	int helper_out;		/* memfd with the helper's output, or -1 */
 };

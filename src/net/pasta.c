@@ -66,7 +66,7 @@ int rk_pasta_prepare(struct rk_net *n, struct rk_err *err)
 int rk_pasta_start(struct rk_net *n, pid_t pid, struct rk_err *err)
 {
 	char ifname[64], mtu[32], addr[64], mask[32], gw[64], dns[64];
-	char pidstr[16];
+	char pidstr[16], userns[64], netns[PATH_MAX + 16];
 	char *argv[24];
 	struct rk_spawn sp = { .argv = argv, .stdout_fd = -1, .stderr_fd = -1,
 			       .setpgid = true };
@@ -97,7 +97,16 @@ int rk_pasta_start(struct rk_net *n, pid_t pid, struct rk_err *err)
 	argv[argc++] = n->auto_ports ? "--udp-ports=auto" : "--udp-ports=none";
 	if (n->host_lo_to_ns_lo)
 		argv[argc++] = "--host-lo-to-ns-lo";
-	argv[argc++] = pidstr;
+	if (*n->netns) {
+		/* detached: the parked netns, in the child's user namespace */
+		snprintf(userns, sizeof(userns), "--userns=/proc/%d/ns/user",
+			 (int)pid);
+		snprintf(netns, sizeof(netns), "--netns=%s", n->netns);
+		argv[argc++] = userns;
+		argv[argc++] = netns;
+	} else {
+		argv[argc++] = pidstr;
+	}
 	argv[argc] = NULL;
 
 	if (!rk_log_debug_enabled()) {

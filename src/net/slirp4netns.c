@@ -94,9 +94,12 @@ int rk_slirp4netns_prepare(struct rk_net *n, struct rk_err *err)
 		return rk_err_set(err, "this version of slirp4netns does not support --cidr");
 	if (n->o->ipv6 && !strstr(help, "--enable-ipv6"))
 		return rk_err_set(err, "this version of slirp4netns does not support --enable-ipv6");
+	/* the sandbox cannot work on a detached netns (slirp4netns issue 317) */
+	if (n->o->detach_netns && !strcmp(n->o->slirp4netns_sandbox, "true"))
+		return rk_err_set(err, "--slirp4netns-sandbox conflicts with --detach-netns (https://github.com/rootless-containers/slirp4netns/issues/317)");
 	if (tri_state(n->o->slirp4netns_sandbox,
-		      strstr(help, "--enable-sandbox") != NULL, "sandbox",
-		      &n->sandbox, err) < 0)
+		      strstr(help, "--enable-sandbox") != NULL &&
+		      !n->o->detach_netns, "sandbox", &n->sandbox, err) < 0)
 		return -1;
 	kseccomp = kernel_supports_seccomp();
 	if (!strcmp(n->o->slirp4netns_seccomp, "true") && !kseccomp)
@@ -120,7 +123,7 @@ int rk_slirp4netns_prepare(struct rk_net *n, struct rk_err *err)
 int rk_slirp4netns_start(struct rk_net *n, pid_t pid, int child_pidfd,
 			 struct rk_err *err)
 {
-	char mtu[16], pidstr[16];
+	char mtu[16], pidstr[16], userns[64];
 	char *argv[24];
 	struct rk_spawn sp = { .argv = argv, .stdout_fd = -1, .stderr_fd = -1,
 			       .setpgid = true };
@@ -150,7 +153,16 @@ int rk_slirp4netns_start(struct rk_net *n, pid_t pid, int child_pidfd,
 		argv[argc++] = "--enable-seccomp";
 	if (n->o->ipv6)
 		argv[argc++] = "--enable-ipv6";
-	argv[argc++] = pidstr;
+	if (*n->netns) {
+		/* detached: the netns by path, in the child's user namespace */
+		snprintf(userns, sizeof(userns), "--userns-path=/proc/%d/ns/user",
+			 (int)pid);
+		argv[argc++] = userns;
+		argv[argc++] = "--netns-type=path";
+		argv[argc++] = n->netns;
+	} else {
+		argv[argc++] = pidstr;
+	}
 	argv[argc++] = n->cfg.dev;
 	argv[argc] = NULL;
 

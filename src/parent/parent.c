@@ -44,6 +44,7 @@
 #include "../net/net.h"
 #include "../port/builtin.h"
 #include "../port/port.h"
+#include "cgroup2.h"
 #include "idmap.h"
 #include "statedir.h"
 
@@ -135,7 +136,9 @@ int rk_parent_validate(struct rk_opts *o, struct rk_err *err)
 			return rk_err_set(err, "evacuate-cgroup2 requires --cgroupns");
 		if (!o->pidns)
 			return rk_err_set(err, "evacuate-cgroup2 requires --pidns");
-		return rk_err_set(err, "--evacuate-cgroup2 is not supported by this implementation yet");
+		/* upstream checks the name only when it evacuates */
+		if (rk_cgroup2_check_name(o->evacuate_cgroup2, err) < 0)
+			return -1;
 	}
 	if (strcmp(o->reaper, "auto") && strcmp(o->reaper, "true") &&
 	    strcmp(o->reaper, "false"))
@@ -335,7 +338,8 @@ static int start_child(struct parent *p, struct rk_err *err)
 	char buf[32];
 	pid_t pid;
 
-	if (p->net.kind != RK_NET_HOST)
+	/* --detach-netns: the child makes $SD/netns and stays in ours */
+	if (p->net.kind != RK_NET_HOST && !p->o->detach_netns)
 		flags |= CLONE_NEWNET;
 	if (p->o->pidns)
 		flags |= CLONE_NEWPID;
@@ -484,7 +488,8 @@ static int start_ports(struct parent *p, struct rk_err *err)
 					      p->o->builtin_udp_timeout,
 					      p->tp_mask, err);
 	} else if (!strcmp(p->o->port_driver, "socat")) {
-		p->ports.drv = rk_socat_port_new(&p->loop, p->child, err);
+		p->ports.drv = rk_socat_port_new(&p->loop, p->child,
+						 p->net.netns, err);
 	} else if (!strcmp(p->o->port_driver, "slirp4netns")) {
 		p->ports.drv = rk_slirp4netns_port_new(p->net.api_socket,
 						       p->net.cfg.ip, err);
@@ -559,6 +564,9 @@ static int run(struct parent *p, struct rk_err *err)
 	if (p->sfd < 0)
 		return rk_err_errno(err, errno, "signalfd");
 
+	if (*p->o->evacuate_cgroup2 &&
+	    rk_cgroup2_evacuate(p->o->evacuate_cgroup2, err) < 0)
+		return -1;
 	if (rk_net_start(&p->net, p->child, p->child_pidfd, p->sd.path,
 			 err) < 0) {
 		if (err->errnum == ECHILD)

@@ -90,10 +90,11 @@ struct rk_port_driver *rk_slirp4netns_port_new(const char *api_sock,
 
 /*
  * rk_socat_port_new() - the deprecated socat port driver: one socat per
- * port in the parent, joining @child's namespaces with nsenter per client.
+ * port in the parent, joining @child's namespaces with nsenter per client
+ * (its network namespace, or the detached one at path @netns if not "").
  * Return: the driver, or NULL with @err set
  */
 struct rk_port_driver *rk_socat_port_new(struct rk_loop *loop, pid_t child,
-					 struct rk_err *err);
+					 const char *netns, struct rk_err *err);
 
 #endif

@@ -20,6 +20,7 @@
 #include "port.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -43,6 +44,7 @@ struct sc_drv {
 	struct rk_port_driver drv;
 	struct rk_loop *loop;
 	pid_t child;		/* rootlesskit's child, for nsenter -t */
+	char nsopt[PATH_MAX + 8]; /* "-n" or, detached, "-n/proc/CHILD/root$SD/netns" */
 	int next_id;
 };
 
@@ -64,7 +66,7 @@ static int sc_start(struct sc_port *p, struct rk_err *err)
 {
 	const struct rk_port_spec *s = &p->spec;
 	bool tcp = p->type == SOCK_STREAM;
-	char listen[160], exec[320];
+	char listen[160], exec[PATH_MAX + 320];
 	char *argv[] = { "socat", listen, exec, NULL };
 	struct rk_spawn sp = { .argv = argv, .setpgid = true,
 			       .stdout_fd = p->out, .stderr_fd = p->out };
@@ -74,8 +76,8 @@ static int sc_start(struct sc_port *p, struct rk_err *err)
 		 s->parent_ip[0] ? s->parent_ip : "0.0.0.0",
 		 tcp ? ",rcvbuf=65536,sndbuf=65536" : "");
 	snprintf(exec, sizeof(exec),
-		 "EXEC:\"nsenter -U -n --preserve-credentials -t %d socat STDIN %s:%s:%d\",nofork",
-		 (int)p->d->child, tcp ? "TCP4" : "UDP4",
+		 "EXEC:\"nsenter -U %s --preserve-credentials -t %d socat STDIN %s:%s:%d\",nofork",
+		 p->d->nsopt, (int)p->d->child, tcp ? "TCP4" : "UDP4",
 		 s->child_ip[0] ? s->child_ip : "127.0.0.1", s->child_port);
 	if (p->out >= 0 && ftruncate(p->out, 0) == 0)
 		lseek(p->out, 0, SEEK_SET);
@@ -250,10 +252,17 @@ static void sc_destroy(struct rk_port_driver *drv)
 }
 
 struct rk_port_driver *rk_socat_port_new(struct rk_loop *loop, pid_t child,
-					 struct rk_err *err)
+					 const char *netns, struct rk_err *err)
 {
-	struct sc_drv *d = calloc(1, sizeof(*d));
+	struct sc_drv *d;
 
+	/* the path goes into socat's EXEC address, split on these */
+	if (strpbrk(netns, " \t\"'\\,:!")) {
+		rk_err_set(err, "--port-driver=socat cannot use the netns path %s",
+			   netns);
+		return NULL;
+	}
+	d = calloc(1, sizeof(*d));
 	if (!d) {
 		rk_err_errno(err, ENOMEM, "socat port driver");
 		return NULL;
@@ -265,6 +274,7 @@ struct rk_port_driver *rk_socat_port_new(struct rk_loop *loop, pid_t child,
 	};
 	d->loop = loop;
 	d->child = child;
+	snprintf(d->nsopt, sizeof(d->nsopt), "-n%s", netns);
 	d->next_id = 1;
 	return &d->drv;
 }

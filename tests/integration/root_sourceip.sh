@@ -50,7 +50,8 @@ start() {
 	_sn=$1 _sl=$2
 	shift 2
 	SD=$TMP/run/sd$_sn
-	bg "$_sl" --state-dir="$SD" "$@" python3 "$TMP/peer_server.py" 80 \
+	# shellcheck disable=SC2086 # WRAP: an optional command prefix
+	bg "$_sl" --state-dir="$SD" "$@" ${WRAP:-} python3 "$TMP/peer_server.py" 80 \
 		"$TMP/run/ready$_sn" 2>"$TMP/err$_sn"
 	rk=$BG
 	wait_file "$SD/child_pid" && wait_file "$TMP/run/ready$_sn" || diag "rootlesskit $_sn not ready"
@@ -96,6 +97,17 @@ start 5 as_user --net=none --port-driver=builtin \
 	-p "0.0.0.0:$P:80/tcp" -p "0.0.0.0:$P:80/udp"
 is "$(client tcp 198.18.213.1 "$P")" 198.18.213.2 "--net=none: TCP sees the client's address"
 is "$(client udp 198.18.213.1 "$P")" 198.18.213.2 "--net=none: UDP sees the client's address"
+stop
+
+# --detach-netns: the service runs in $SD/netns, and the routes, rules and
+# iptables marks are set up in there
+printf '#!/bin/sh\nexec nsenter -n"$ROOTLESSKIT_STATE_DIR/netns" "$@"\n' >"$TMP/innetns.sh"
+WRAP="sh $TMP/innetns.sh"
+start 6 as_user --net=slirp4netns --port-driver=builtin --detach-netns \
+	-p "0.0.0.0:$P:80/tcp" -p "0.0.0.0:$P:80/udp"
+WRAP=
+is "$(client tcp 198.18.213.1 "$P")" 198.18.213.2 "--detach-netns: TCP sees the client's address"
+is "$(client udp 198.18.213.1 "$P")" 198.18.213.2 "--detach-netns: UDP sees the client's address"
 stop
 
 # --source-ip-transparent=false: the namespace's own address

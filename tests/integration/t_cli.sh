@@ -9,6 +9,11 @@ for cat in "Misc:" "Mount:" "Network:" "Network [pasta]:" "Network [slirp4netns]
 	contains "$TMP/help" "  $cat" "--help has category $cat"
 done
 is "$(wc -c <"$TMP/help.err")" 0 "--help writes nothing to stderr"
+# scripts pick drivers and flags by grepping --help: nothing listed there
+# may be refused later
+for w in vpnkit lxc-user-nic gvisor-tap-vsock "not supported"; do
+	check "--help does not advertise: $w" sh -c "! grep -q -- '$w' '$TMP/help'"
+done
 is "$("$RK" --version)" "rootlesskit version 3.0.1+dev" "--version"
 is "$("$RK" -v)" "rootlesskit version 3.0.1+dev" "-v"
 is "$("$RK" --print-semver=minor)" 0 "--print-semver=minor"

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * detach.c - --detach-netns: a network namespace parked at $SD/netns
+ *
+ * Theory of operation: with --detach-netns the child is cloned without a
+ * network namespace of its own, so the command runs in the host's network
+ * namespace (and so can reach the host's network directly), while the
+ * network driver (slirp4netns, pasta, none) works on a new namespace that
+ * nobody lives in: it is bind-mounted on $SD/netns, visible in the child's
+ * mount namespace, where `nsenter -n$ROOTLESSKIT_STATE_DIR/netns` enters
+ * it (dockerd does, for its containers).
+ *
+ * A process can enter a network namespace owned by its user namespace,
+ * but never return to the host's, which the initial user namespace owns.
+ * So the child itself never enters $SD/netns: short-lived or dedicated
+ * processes do.
+ *
+ *   rk_netns_create()       before ChildInitUserNSCompleted (the parent
+ *                           points slirp4netns or pasta at the namespace
+ *                           through /proc/CHILD/root$SD/netns): a forked
+ *                           process unshare()s a network namespace and
+ *                           bind-mounts its /proc/self/ns/net on the file,
+ *                           then exits; the mount keeps the namespace.
+ *   rk_netns_agent_start()  after ParentInitNetworkDriverCompleted: a
+ *                           forked agent setns()es into $SD/netns, brings
+ *                           up lo, configures the device (or waits for
+ *                           pasta to), sets up source-IP transparency and
+ *                           writes the result to a pipe.  With the builtin
+ *                           port driver it stays, and serves the port
+ *                           channel from inside the namespace: every
+ *                           socket it hands the parent belongs there.
+ *
+ * Upstream runs itself as an embedded unshare(1) for the first step
+ * (Ubuntu's AppArmor profile confines /usr/bin/unshare); we need no
+ * binary at all.  The agent has PDEATHSIG=SIGKILL, so it ends with the
+ * child.
+ */
+#include "detach.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../lib/util.h"
+#include "../port/builtin.h"
+#include "netsetup.h"
+#include "transparent.h"
+
+/**
+ * rk_netns_create() - a new network namespace bind-mounted on @path
+ * @path:	file to create (0400) and mount on
+ * @err:	error out
+ *
+ * Return: 0, or -1 with @err set ("failed to create a detached netns on
+ * "<path>": ...")
+ */
+int rk_netns_create(const char *path, struct rk_err *err)
+{
+	static const char *const steps[] = { "unshare(CLONE_NEWNET)",
+					     "mount --bind /proc/self/ns/net" };
+	cleanup_fd int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0400);
+	int res[2], fail[2] = { 0, 0 };
+	pid_t pid;
+
+	if (fd < 0)
+		return rk_err_errno(err, errno,
+				    "failed to create a detached netns on \"%s\": open", path);
+	if (pipe2(res, O_CLOEXEC) < 0)
+		return rk_err_errno(err, errno, "pipe");
+	pid = fork();
+	if (pid < 0) {
+		close(res[0]);
+		close(res[1]);
+		return rk_err_errno(err, errno, "fork");
+	}
+	if (pid == 0) {
+		/* report {step, errno} of a failure; nothing on success */
+		int f[2] = { 0, 0 };
+
+		if (unshare(CLONE_NEWNET) < 0)
+			f[1] = errno;
+		else if (mount("/proc/self/ns/net", path, NULL, MS_BIND, NULL) < 0)
+			f[0] = 1, f[1] = errno;
+		if (f[1])
+			rk_write_all(res[1], f, sizeof(f));
+		_exit(f[1] ? 1 : 0);
+	}
+	close(res[1]);
+	if (rk_read_all(res[0], fail, sizeof(fail)) < 0)
+		fail[1] = errno;
+	close(res[0]);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	if (!fail[1])
+		return 0;
+	return rk_err_errno(err, fail[1], "failed to create a detached netns on \"%s\": %s",
+			    path, steps[fail[0] ? 1 : 0]);
+}
+
+/* What the agent reports once the namespace is set up */
+struct agent_result {
+	int ok;
+	int tp;			/* RK_TP_* */
+	struct rk_err err;
+};
+
+/* agent() - body of the agent; never returns */
+static void __attribute__((noreturn)) agent(const struct rk_netns_agent_args *a,
+					    int res)
+{
+	struct agent_result r = { .ok = 1 };
+	int nsfd;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	for (size_t i = 0; i < ARRAY_SIZE(a->close_fds); i++) {
+		if (a->close_fds[i] >= 0)
+			close(a->close_fds[i]);
+	}
+	nsfd = open(a->netns, O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0 || setns(nsfd, CLONE_NEWNET) < 0) {
+		r.ok = 0;
+		rk_err_errno(&r.err, errno, "entering the detached netns \"%s\"",
+			     a->netns);
+	} else if (rk_child_net_iface(a->kind, a->cfg, &r.err) < 0) {
+		r.ok = 0;
+	} else if (a->port_fd >= 0 && a->source_ip_transparent) {
+		r.tp = rk_transparent_setup();
+		/* the parent adds per-client routes for UDP with this socket */
+		if ((r.tp & (RK_TP_UDP4 | RK_TP_UDP6)) &&
+		    rk_builtin_child_send_rtnl(a->port_fd) < 0)
+			r.tp &= ~(RK_TP_UDP4 | RK_TP_UDP6);
+	}
+	if (nsfd >= 0)
+		close(nsfd);
+	if (rk_write_all(res, &r, sizeof(r)) < 0 || !r.ok || a->port_fd < 0)
+		_exit(r.ok ? 0 : 1);
+	close(res);
+	/* the builtin port driver's sockets, made in this namespace */
+	for (;;) {
+		struct pollfd p = { .fd = a->port_fd, .events = POLLIN };
+
+		if (poll(&p, 1, -1) < 0 && errno != EINTR)
+			_exit(1);
+		if (p.revents && rk_builtin_child_serve(a->port_fd) < 0)
+			_exit(0);
+	}
+}
+
+/**
+ * rk_netns_agent_start() - set up the detached netns from an agent
+ * @a:		what to set up
+ * @tp:		RK_TP_* bits out
+ * @agent_pid:	the agent's PID out (0 once it has exited)
+ * @err:	error out
+ *
+ * Return: 0, or -1 with @err set
+ */
+int rk_netns_agent_start(const struct rk_netns_agent_args *a, int *tp,
+			 pid_t *agent_pid, struct rk_err *err)
+{
+	struct agent_result r = { 0 };
+	int res[2];
+	ssize_t n;
+	pid_t pid;
+
+	*tp = 0;
+	*agent_pid = 0;
+	if (pipe2(res, O_CLOEXEC) < 0)
+		return rk_err_errno(err, errno, "pipe");
+	pid = fork();
+	if (pid < 0) {
+		close(res[0]);
+		close(res[1]);
+		return rk_err_errno(err, errno, "fork");
+	}
+	if (pid == 0) {
+		close(res[0]);
+		agent(a, res[1]);
+	}
+	close(res[1]);
+	n = rk_read_all(res[0], &r, sizeof(r));
+	close(res[0]);
+	if (n != (ssize_t)sizeof(r)) {
+		int status = 0;
+
+		waitpid(pid, &status, 0);
+		return rk_err_set(err, "setting up the detached netns: its agent exited (status 0x%x)",
+				  status);
+	}
+	if (!r.ok) {
+		waitpid(pid, NULL, 0);
+		r.err.msg[sizeof(r.err.msg) - 1] = '\0';
+		*err = r.err;
+		return -1;
+	}
+	*tp = r.tp;
+	if (a->port_fd < 0)
+		waitpid(pid, NULL, 0);
+	else
+		*agent_pid = pid;
+	return 0;
+}
