@@ -315,3 +315,17 @@ oci_archive() {
 	tar -C "$_o" -cf "$2" oci-layout index.json blobs || return 1
 	rm -rf "$_o"
 }
+
+# no_sanitizer_report DESC FILE... - one assertion: no ASan/UBSan/LSan
+# report in FILEs (the stderr of rootlesskit and what it ran, for the
+# ASan+UBSan run of make check)
+no_sanitizer_report() {
+	_d=$1
+	shift
+	if cat "$@" 2>/dev/null | grep -q "AddressSanitizer\|LeakSanitizer\|runtime error:"; then
+		not_ok "$_d"
+		cat "$@" 2>/dev/null | grep -A15 "AddressSanitizer\|LeakSanitizer\|runtime error:" | head -40 | sed 's/^/#   /'
+	else
+		ok "$_d"
+	fi
+}

@@ -76,7 +76,9 @@ case ${CONTAINERD_ROOTLESS_ROOTLESSKIT_DETACH_NETNS:-auto} in
 0 | false) diag "CONTAINERD_ROOTLESS_ROOTLESSKIT_DETACH_NETNS=false: without --detach-netns"; detach=0 ;;
 esac
 
-bg "$TMP/containerd-rootless.sh" >"$TMP/containerd.log" 2>&1
+ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$TMP/san \
+	UBSAN_OPTIONS=${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$TMP/san \
+	bg "$TMP/containerd-rootless.sh" >"$TMP/containerd.log" 2>&1
 RKPID=$BG
 _t=300
 while ! timeout 10 ctr --connect-timeout 1s --address "$A" version >/dev/null 2>&1; do
@@ -130,4 +132,5 @@ check "SIGTERM: state dir $SD removed" test ! -e "$SD"
 check "SIGTERM: containerd removed its socket" test ! -S "$A"
 RKPID=
 
+no_sanitizer_report "no sanitizer report from rootlesskit" "$TMP/containerd.log" "$TMP"/san.*
 done_testing

@@ -55,7 +55,11 @@ dk() { timeout 60 docker "$@"; }
 # one temp dir in $TMP/tmp) and USERNS (the child's user namespace)
 start_dockerd() {
 	mkdir -p "$TMP/tmp"
-	TMPDIR=$TMP/tmp bg "$SCRIPT" >"$TMP/dockerd.log" 2>&1
+	# sanitizer reports (ASan+UBSan build) of rootlesskit-docker-proxy, whose
+	# stderr dockerd drops, go to $TMP/san.PID
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$TMP/san \
+		UBSAN_OPTIONS=${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$TMP/san \
+		TMPDIR=$TMP/tmp bg "$SCRIPT" >"$TMP/dockerd.log" 2>&1
 	RKPID=$BG
 	_t=600
 	while ! docker version -f '{{.Server.Version}}' >/dev/null 2>&1; do
@@ -63,6 +67,7 @@ start_dockerd() {
 		if [ "$_t" -le 0 ] || ! kill -0 "$RKPID" 2>/dev/null; then
 			diag "dockerd did not come up; the end of its log:"
 			tail -25 "$TMP/dockerd.log" | sed 's/^/#   /'
+			cat "$TMP/dockerd.log" >>"$TMP/all.log"
 			return 1
 		fi
 		sleep 0.1
@@ -93,6 +98,9 @@ dkrun() {
 stop_dockerd() {
 	kill -TERM "$RKPID" 2>/dev/null
 	wait_gone "$RKPID" 40
+	_rc=$?
+	cat "$TMP/dockerd.log" >>"$TMP/all.log"
+	return $_rc
 }
 
 cleanup_docker() {
@@ -221,4 +229,5 @@ else
 	not_ok "slirp4netns port driver: dockerd is up"
 fi
 
+no_sanitizer_report "no sanitizer report from rootlesskit or rootlesskit-docker-proxy" "$TMP/all.log" "$TMP"/san.*
 done_testing
