@@ -142,8 +142,8 @@ tar --numeric-owner --owner=0 --group=0 -C "$TMP/rootfs" -cf "$TMP/rootfs.tar" .
 	{ not_ok "rootfs tarball"; done_testing; exit 1; }
 
 # shellcheck disable=SC2046
-set -- $(free_ports 5)
-P_LO=$1 P_ALL=$2 P_UDP=$3 P_SLIRP=$4 P_LAST=$5
+set -- $(free_ports 6)
+P_LO=$1 P_ALL=$2 P_UDP=$3 P_SLIRP=$4 P_LAST=$5 P_UDPALL=$6
 
 #
 # 1. the default settings: slirp4netns, builtin port driver
@@ -179,12 +179,19 @@ is "$(poll_output 200 curl -sf --max-time 2 "http://[::1]:$P_ALL/")" "hello from
 check "docker run -d -p 127.0.0.1:$P_UDP:$P_UDP/udp udpecho" dkrun udp -p "127.0.0.1:$P_UDP:$P_UDP/udp" rkbox:test udpecho "$P_UDP"
 poll_output 100 sh -c 'docker logs udp 2>&1 | grep -qx ready' >/dev/null
 is "$(poll_output 10 sh -c "echo ping-$$ | socat -T 2 - UDP4:127.0.0.1:$P_UDP")" "ping-$$" "UDP echo through 127.0.0.1:$P_UDP (socat)"
+# UDP on 0.0.0.0 (and ::)
+check "docker run -d -p $P_UDPALL:$P_UDPALL/udp udpecho" dkrun udpall -p "$P_UDPALL:$P_UDPALL/udp" rkbox:test udpecho "$P_UDPALL"
+poll_output 100 sh -c 'docker logs udpall 2>&1 | grep -qx ready' >/dev/null
+is "$(poll_output 10 sh -c "echo ping4-$$ | socat -T 2 - UDP4:127.0.0.1:$P_UDPALL")" "ping4-$$" "UDP -p $P_UDPALL/udp reached over 127.0.0.1"
+is "$(poll_output 10 sh -c "echo ping6-$$ | socat -T 2 - UDP6:[::1]:$P_UDPALL")" "ping6-$$" "UDP -p $P_UDPALL/udp reached over [::1]"
 
 # docker rm -f releases the host port
 check "docker rm -f lo" dkq rm -f -v lo
 check "after docker rm -f, TCP $P_LO is free again (ss, socat binds it)" port_free tcp "$P_LO"
 check "docker rm -f udp" dkq rm -f -v udp
 check "after docker rm -f, UDP $P_UDP is free again (ss, socat binds it)" port_free udp "$P_UDP"
+check "docker rm -f udpall" dkq rm -f -v udpall
+check "after docker rm -f, UDP $P_UDPALL is free again" port_free udp "$P_UDPALL"
 "$RKCTL" --socket="$SD/api.sock" list-ports >"$TMP/ports" 2>&1
 is "$(awk -v a="$P_LO" -v b="$P_UDP" 'NR > 1 && ($4 == a || $4 == b)' "$TMP/ports")" "" \
 	"rootlessctl list-ports: the removed ports are gone"
