@@ -102,7 +102,7 @@ static int recv_netcfg(int fd, struct rk_netcfg *cfg, struct rk_err *err)
 /* setup() - everything between clone and the command; returns 0 or -1 */
 static int setup(struct rk_child_ctx *c, struct rk_err *err)
 {
-	struct rk_netcfg cfg;
+	struct rk_netcfg cfg = { 0 };
 	char netns[4200] = "";
 	bool etc_copied = false;
 	int tp = 0, r;
@@ -148,7 +148,7 @@ static int setup(struct rk_child_ctx *c, struct rk_err *err)
 		if (rk_netns_agent_start(&a, &tp, &c->agent, err) < 0)
 			return -1;
 		/* the agent serves the port channel from the namespace */
-		if (c->agent > 0) {
+		if (c->agent > 0 && c->port_fd >= 0) {
 			close(c->port_fd);
 			c->port_fd = -1;
 		}
@@ -159,6 +159,11 @@ static int setup(struct rk_child_ctx *c, struct rk_err *err)
 		    rk_builtin_child_send_rtnl(c->port_fd) < 0)
 			tp &= ~(RK_TP_UDP4 | RK_TP_UDP6);
 	}
+	/* a restarted slirp4netns makes a new, unconfigured TAP device
+	 * (detached: the agent watches) */
+	c->cfg = cfg;
+	if (c->net == RK_NET_SLIRP4NETNS && !c->o->detach_netns)
+		c->watch_fd = rk_child_net_watch_open();
 	/* catch signals before the parent may start forwarding them */
 	c->sfd = rk_sigfwd_open(true);
 	if (c->sfd < 0)
@@ -220,12 +225,15 @@ static int run_command(struct rk_child_ctx *c, struct rk_err *err)
 		return rk_err_wrap(err, "command %s exited", cmd);
 	}
 	for (;;) {
-		struct pollfd p[2] = { { .fd = sfd, .events = POLLIN },
-				       { .fd = c->port_fd, .events = POLLIN } };
+		struct pollfd p[3] = { { .fd = sfd, .events = POLLIN },
+				       { .fd = c->port_fd, .events = POLLIN },
+				       { .fd = c->watch_fd, .events = POLLIN } };
 		int sig;
 
-		if (poll(p, c->port_fd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
+		if (poll(p, 3, -1) < 0 && errno != EINTR)
 			break;
+		if (c->watch_fd >= 0 && p[2].revents)
+			rk_child_net_watch(c->watch_fd, &c->cfg);
 		/* builtin port driver: sockets for the parent; EOF = parent gone */
 		if (c->port_fd >= 0 && p[1].revents &&
 		    rk_builtin_child_serve(c->port_fd) < 0) {
@@ -254,6 +262,8 @@ done:
 	close(sfd);
 	if (c->port_fd >= 0)
 		close(c->port_fd);
+	if (c->watch_fd >= 0)
+		close(c->watch_fd);
 	if (c->agent > 0)
 		kill(c->agent, SIGKILL);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)

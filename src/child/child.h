@@ -23,6 +23,8 @@ struct rk_child_ctx {
 	bool fix_listen_pid;	/* LISTEN_PID was the parent's: set the command's */
 	int port_fd;		/* builtin port driver channel, or -1 */
 	pid_t agent;		/* --detach-netns: the netns agent, or 0 */
+	struct rk_netcfg cfg;	/* from ParentInitNetworkDriverCompleted */
+	int watch_fd;		/* slirp4netns: link changes (netsetup.c), or -1 */
 };
 
 /* rk_child_main() - runs in the cloned child; returns its exit status */

@@ -117,7 +117,7 @@ static void __attribute__((noreturn)) agent(const struct rk_netns_agent_args *a,
 					    int res)
 {
 	struct agent_result r = { .ok = 1 };
-	int nsfd;
+	int nsfd, watch = -1;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	for (size_t i = 0; i < ARRAY_SIZE(a->close_fds); i++) {
@@ -140,17 +140,24 @@ static void __attribute__((noreturn)) agent(const struct rk_netns_agent_args *a,
 	}
 	if (nsfd >= 0)
 		close(nsfd);
-	if (rk_write_all(res, &r, sizeof(r)) < 0 || !r.ok || a->port_fd < 0)
+	/* a restarted slirp4netns makes a new TAP device to configure */
+	if (r.ok && a->kind == RK_NET_SLIRP4NETNS)
+		watch = rk_child_net_watch_open();
+	if (rk_write_all(res, &r, sizeof(r)) < 0 || !r.ok ||
+	    (a->port_fd < 0 && watch < 0))
 		_exit(r.ok ? 0 : 1);
 	close(res);
 	/* the builtin port driver's sockets, made in this namespace */
 	for (;;) {
-		struct pollfd p = { .fd = a->port_fd, .events = POLLIN };
+		struct pollfd p[2] = { { .fd = a->port_fd, .events = POLLIN },
+				       { .fd = watch, .events = POLLIN } };
 
-		if (poll(&p, 1, -1) < 0 && errno != EINTR)
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
 			_exit(1);
-		if (p.revents && rk_builtin_child_serve(a->port_fd) < 0)
+		if (p[0].revents && rk_builtin_child_serve(a->port_fd) < 0)
 			_exit(0);
+		if (p[1].revents)
+			rk_child_net_watch(watch, a->cfg);
 	}
 }
 
@@ -202,7 +209,7 @@ int rk_netns_agent_start(const struct rk_netns_agent_args *a, int *tp,
 		return -1;
 	}
 	*tp = r.tp;
-	if (a->port_fd < 0)
+	if (a->port_fd < 0 && a->kind != RK_NET_SLIRP4NETNS)
 		waitpid(pid, NULL, 0);
 	else
 		*agent_pid = pid;

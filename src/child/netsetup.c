@@ -98,7 +98,7 @@ static int configure_dev(const struct rk_netcfg *cfg, struct rk_err *err)
 		return rk_err_set(err, "bad gateway %s", cfg->gateway);
 	rt.rt_flags = RTF_UP | RTF_GATEWAY;
 	rt.rt_dev = (char *)cfg->dev;
-	if (ioctl(s, SIOCADDRT, &rt) < 0)
+	if (ioctl(s, SIOCADDRT, &rt) < 0 && errno != EEXIST)
 		return rk_err_errno(err, errno, "add default route via %s dev %s",
 				    cfg->gateway, cfg->dev);
 	return 0;
@@ -166,6 +166,50 @@ static int wait_configured(const struct rk_netcfg *cfg, struct rk_err *err)
 			;	/* drain; the state is re-read above */
 	}
 	return 0;
+}
+
+/**
+ * rk_child_net_watch_open() - a netlink socket that wakes up on link
+ * changes in the current network namespace, for rk_child_net_watch()
+ *
+ * Return: the socket (non-blocking), or -1
+ */
+int rk_child_net_watch_open(void)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
+	int nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
+			NETLINK_ROUTE);
+
+	if (nl >= 0 && bind(nl, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(nl);
+		return -1;
+	}
+	return nl;
+}
+
+/**
+ * rk_child_net_watch() - after link changes: a TAP device that came back
+ * unconfigured (slirp4netns was restarted by the parent and made a new
+ * one) gets its MTU, address and default route again
+ * @nl:		socket from rk_child_net_watch_open(), drained here
+ * @cfg:	the configuration to restore
+ */
+void rk_child_net_watch(int nl, const struct rk_netcfg *cfg)
+{
+	char buf[8192];
+	struct rk_err err = { 0 };
+
+	while (recv(nl, buf, sizeof(buf), 0) > 0)
+		;	/* drain; the state is re-read below */
+	if (cfg->configures_iface || !if_nametoindex(cfg->dev) ||
+	    is_configured(cfg))
+		return;
+	if (configure_dev(cfg, &err) < 0)
+		rk_warn("reconfiguring %s after the network driver restarted: %s",
+			cfg->dev, err.msg);
+	else
+		rk_info("reconfigured %s after the network driver restarted",
+			cfg->dev);
 }
 
 /* write_hosts() - host /etc/hosts plus this host name on loopback */

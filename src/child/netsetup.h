@@ -26,4 +26,11 @@ int rk_child_net_setup(enum rk_net_kind kind, const struct rk_netcfg *cfg,
 		       const char *statedir, bool etc_copied, bool detached,
 		       struct rk_err *err);
 
+/* rk_child_net_watch_open() - netlink socket woken by link changes, or -1 */
+int rk_child_net_watch_open(void);
+
+/* rk_child_net_watch() - drain @nl; reconfigure @cfg->dev if it came back
+ * unconfigured (a restarted slirp4netns) */
+void rk_child_net_watch(int nl, const struct rk_netcfg *cfg);
+
 #endif

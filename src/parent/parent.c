@@ -47,6 +47,7 @@
 #include "cgroup2.h"
 #include "idmap.h"
 #include "statedir.h"
+#include "supervise.h"
 
 struct parent {
 	struct rk_opts *o;
@@ -65,6 +66,7 @@ struct parent {
 	struct rk_ports ports;
 	struct rk_api api;
 	int tp_mask;		/* RK_TP_* from ChildInitCompleted */
+	struct rk_supervise sup; /* the network helper after set-up */
 };
 
 /* preflight() - upstream's warnings about the environment */
@@ -383,7 +385,7 @@ static int start_child(struct parent *p, struct rk_err *err)
 			.rfd = p2c[0], .wfd = c2p[1], .sfd = -1, .reaper = p->reaper,
 			.listen_fds = listen_fds,
 			.fix_listen_pid = fix_listen_pid,
-			.port_fd = p->chan[1],
+			.port_fd = p->chan[1], .watch_fd = -1,
 		};
 
 		close(p2c[1]);
@@ -603,10 +605,18 @@ static int run(struct parent *p, struct rk_err *err)
 	p->p2c = -1;
 	rk_debug("child %d is ready", (int)p->child);
 
-	/* one thread from here on: signals, the child, the API, the ports */
-	while (!p->child_exited) {
+	/* one thread from here on: signals, the child, the API, the ports,
+	 * the network helper (restarted if it dies) */
+	if (rk_supervise_start(&p->sup, &p->net, &p->ports, &p->loop, p->child,
+			       p->child_pidfd, p->sd.path, err) < 0)
+		return -1;
+	while (!p->child_exited && !p->sup.failed) {
 		if (rk_loop_run_once(&p->loop, -1) < 0)
 			return rk_err_errno(err, errno, "epoll_wait");
+	}
+	if (!p->child_exited) {
+		*err = p->sup.err;
+		return -1;
 	}
 	return reap_child(p, err);
 }
@@ -645,6 +655,7 @@ int rk_parent_main(struct rk_opts *o, struct rk_err *err)
 	if (prctl(PR_GET_DUMPABLE) != 1)
 		prctl(PR_SET_DUMPABLE, 1);
 	r = run(&p, err);
+	rk_supervise_stop(&p.sup);
 	rk_api_stop(&p.api);
 	rk_ports_fini(&p.ports);
 	if (r < 0 && p.child > 0) {

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lib/log.h"
 #include "../lib/util.h"
 
 int rk_ports_add(struct rk_ports *m, const struct rk_port_spec *spec,
@@ -72,6 +73,26 @@ int rk_ports_remove(struct rk_ports *m, int id, struct rk_err *err)
 	memmove(&m->v[i], &m->v[i + 1], (size_t)(m->n - i - 1) * sizeof(*m->v));
 	m->n--;
 	return r;
+}
+
+int rk_ports_reattach(struct rk_ports *m)
+{
+	int failed = 0;
+
+	for (int i = 0; m->drv && m->drv->reattach && i < m->n; i++) {
+		struct rk_port_entry *e = &m->v[i];
+		struct rk_err err = { 0 };
+		char spec[256];
+
+		if (m->drv->reattach(m->drv, e->st.id, &e->st.spec, &e->priv,
+				     &err) == 0)
+			continue;
+		rk_port_spec_str(&e->st.spec, spec, (int)sizeof(spec));
+		rk_warn("failed to expose port %s (ID %d) again: %s", spec,
+			e->st.id, err.msg);
+		failed++;
+	}
+	return failed;
 }
 
 void rk_ports_fini(struct rk_ports *m)

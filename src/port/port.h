@@ -32,6 +32,11 @@ struct rk_port_driver {
 	 * 0 or -1 */
 	int (*unexpose)(struct rk_port_driver *d, int id, void *priv,
 			struct rk_err *err);
+	/* reattach(): optional; the driver's helper was restarted (slirp4netns):
+	 * forward port @id's @spec again, updating *@priv; 0 or -1 */
+	int (*reattach)(struct rk_port_driver *d, int id,
+			const struct rk_port_spec *spec, void **priv,
+			struct rk_err *err);
 	/* destroy(): unexpose nothing more, free the driver */
 	void (*destroy)(struct rk_port_driver *d);
 };
@@ -59,6 +64,11 @@ int rk_ports_add(struct rk_ports *m, const struct rk_port_spec *spec,
  * entry is dropped even if the driver reports an error, unless the driver
  * sets keep_on_unexpose_error.  0 or -1 */
 int rk_ports_remove(struct rk_ports *m, int id, struct rk_err *err);
+
+/* rk_ports_reattach() - after a restart of the driver's helper, forward
+ * every port again (drivers with reattach() only); a port that fails is
+ * warned about and kept.  Returns the number of ports that failed */
+int rk_ports_reattach(struct rk_ports *m);
 
 /* rk_ports_fini() - unexpose everything, destroy the driver */
 void rk_ports_fini(struct rk_ports *m);

@@ -13,11 +13,18 @@
  *
  * The calls block the parent's loop for one local round trip; a 5 s
  * timeout on the socket bounds a stuck slirp4netns.
+ *
+ * If slirp4netns dies, the parent starts a new one (src/net/supervise.c)
+ * and re-adds every port with reattach(); the new slirp4netns numbers its
+ * forwards from 1 again, so from then on each port keeps its API ID and
+ * remembers slirp4netns's ID in its priv pointer, and new ports get IDs
+ * above every ID given out so far.
  */
 #include "port.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +40,13 @@ struct s4_drv {
 	struct rk_port_driver drv;
 	char sock[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	char child_ip[64];
+	bool restarted;		/* slirp4netns was restarted: own API IDs */
+	int last_id;		/* highest API ID given out */
 };
+
+/* s4 IDs in priv: slirp4netns's hostfwd ID, stored without allocation */
+#define S4_PRIV(id) ((void *)(intptr_t)(id))
+#define S4_ID(priv) ((int)(intptr_t)(priv))
 
 static const char *const s4_protos[] = { "tcp", "tcp4", "udp", "udp4", NULL };
 
@@ -163,9 +176,9 @@ static int s4_remove(struct s4_drv *d, int id, struct rk_err *err)
 	return 0;
 }
 
-/* s4_expose() - rk_port_driver.expose: add_hostfwd; returns its id or -1 */
-static int s4_expose(struct rk_port_driver *drv, const struct rk_port_spec *s,
-		     void **priv, struct rk_err *err)
+/* s4_add() - add_hostfwd for @s; returns slirp4netns's ID or -1 */
+static int s4_add(struct rk_port_driver *drv, const struct rk_port_spec *s,
+		  struct rk_err *err)
 {
 	struct s4_drv *d = container_of(drv, struct s4_drv, drv);
 	const char *guest = s->child_ip[0] ? s->child_ip : d->child_ip;
@@ -203,8 +216,40 @@ static int s4_expose(struct rk_port_driver *drv, const struct rk_port_spec *s,
 	}
 	r = (int)json_integer_value(id);
 	json_decref(ret);
-	*priv = NULL;
 	return r;
+}
+
+/* s4_expose() - rk_port_driver.expose: add_hostfwd; returns the API ID
+ * (slirp4netns's, as upstream, until slirp4netns was restarted) or -1 */
+static int s4_expose(struct rk_port_driver *drv, const struct rk_port_spec *s,
+		     void **priv, struct rk_err *err)
+{
+	struct s4_drv *d = container_of(drv, struct s4_drv, drv);
+	int sid = s4_add(drv, s, err), id;
+
+	if (sid < 0)
+		return -1;
+	id = d->restarted ? d->last_id + 1 : sid;
+	if (id > d->last_id)
+		d->last_id = id;
+	*priv = S4_PRIV(sid);
+	return id;
+}
+
+/* s4_reattach() - rk_port_driver.reattach: add port @s again to a new
+ * slirp4netns; stores its new slirp4netns ID in *@priv; 0 or -1 */
+static int s4_reattach(struct rk_port_driver *drv, int id,
+		       const struct rk_port_spec *s, void **priv,
+		       struct rk_err *err)
+{
+	int sid;
+
+	container_of(drv, struct s4_drv, drv)->restarted = true;
+	sid = s4_add(drv, s, err);
+	if (sid < 0)
+		return -1;
+	*priv = S4_PRIV(sid);
+	return 0;
 }
 
 /* s4_unexpose() - rk_port_driver.unexpose: remove_hostfwd; 0 or -1 (the
@@ -212,7 +257,8 @@ static int s4_expose(struct rk_port_driver *drv, const struct rk_port_spec *s,
 static int s4_unexpose(struct rk_port_driver *drv, int id, void *priv,
 		       struct rk_err *err)
 {
-	return s4_remove(container_of(drv, struct s4_drv, drv), id, err);
+	return s4_remove(container_of(drv, struct s4_drv, drv), S4_ID(priv),
+			 err);
 }
 
 static void s4_destroy(struct rk_port_driver *drv)
@@ -240,7 +286,7 @@ struct rk_port_driver *rk_slirp4netns_port_new(const char *api_sock,
 		.disallow_loopback_child_ip = true,
 		.keep_on_unexpose_error = true,
 		.expose = s4_expose, .unexpose = s4_unexpose,
-		.destroy = s4_destroy,
+		.reattach = s4_reattach, .destroy = s4_destroy,
 	};
 	snprintf(d->sock, sizeof(d->sock), "%s", api_sock);
 	snprintf(d->child_ip, sizeof(d->child_ip), "%s", child_ip);
