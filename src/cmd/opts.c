@@ -107,6 +107,12 @@ static const struct opt_def defs[] = {
 	{ "builtin-udp-timeout", NULL, T_INT, O(builtin_udp_timeout), "Port",
 	  "idle timeout of a UDP flow of the builtin port driver, in seconds (extension)",
 	  "90" },
+	{ "builtin-udp-max-flows", NULL, T_INT, O(builtin_udp_max_flows), "Port",
+	  "most UDP flows (clients) at once per UDP port of the builtin port driver; at the cap the least recently used flow is dropped (extension)",
+	  "1024" },
+	{ "builtin-tcp-keepalive", NULL, T_INT, O(builtin_tcp_keepalive), "Port",
+	  "TCP keepalive of both sides of every connection of the builtin port driver: idle time and probe interval in seconds, 9 probes, so a vanished peer is cleared after 10x this; 0 disables (extension)",
+	  "15" },
 	{ "pidns", NULL, T_BOOL, O(pidns), "Process", "create a PID namespace",
 	  "false" },
 	{ "cgroupns", NULL, T_BOOL, O(cgroupns), "Process",
@@ -133,6 +139,8 @@ static void set_defaults(struct rk_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->net = "host";
 	o->builtin_udp_timeout = 90;
+	o->builtin_udp_max_flows = 1024;
+	o->builtin_tcp_keepalive = 15;
 	o->pasta_binary = "pasta";
 	o->slirp4netns_binary = "slirp4netns";
 	o->slirp4netns_sandbox = "false";

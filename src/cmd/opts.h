@@ -38,6 +38,8 @@ struct rk_opts {
 	struct rk_strv publish;
 	bool source_ip_transparent;
 	int builtin_udp_timeout;	/* seconds (extension) */
+	int builtin_udp_max_flows;	/* per UDP port (extension) */
+	int builtin_tcp_keepalive;	/* seconds, 0: off (extension) */
 	int busy_poll_us;		/* extension */
 	struct rk_strv copy_up;
 	const char *copy_up_mode, *propagation;

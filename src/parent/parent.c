@@ -245,6 +245,12 @@ static int validate_ports(const struct rk_opts *o, struct rk_err *err)
 		if (o->builtin_udp_timeout < 1)
 			return rk_err_set(err, "invalid --builtin-udp-timeout: %d (must be >= 1)",
 					  o->builtin_udp_timeout);
+		if (o->builtin_udp_max_flows < 1 || o->builtin_udp_max_flows > 1000000)
+			return rk_err_set(err, "invalid --builtin-udp-max-flows: %d (must be 1..1000000)",
+					  o->builtin_udp_max_flows);
+		if (o->builtin_tcp_keepalive < 0 || o->builtin_tcp_keepalive > 32767)
+			return rk_err_set(err, "invalid --builtin-tcp-keepalive: %d (must be 0..32767)",
+					  o->builtin_tcp_keepalive);
 		return check_publish(o, err);
 	}
 	return rk_err_set(err, "unknown port driver: %s", pd);
@@ -485,10 +491,16 @@ static int start_ports(struct parent *p, struct rk_err *err)
 	    rk_loop_add(&p->loop, &p->childw, EPOLLIN) < 0)
 		return rk_err_errno(err, errno, "epoll_ctl");
 	if (!strcmp(p->o->port_driver, "builtin")) {
+		struct rk_builtin_cfg cfg = {
+			.udp_timeout = p->o->builtin_udp_timeout,
+			.udp_max_flows = p->o->builtin_udp_max_flows,
+			.tcp_keepalive = p->o->builtin_tcp_keepalive,
+			.tp_mask = p->tp_mask,
+		};
+
 		raise_nofile();
 		p->ports.drv = rk_builtin_new(&p->loop, rk_steal_fd(&p->chan[0]),
-					      p->o->builtin_udp_timeout,
-					      p->tp_mask, err);
+					      &cfg, err);
 	} else if (!strcmp(p->o->port_driver, "socat")) {
 		p->ports.drv = rk_socat_port_new(&p->loop, p->child,
 						 p->net.netns, err);

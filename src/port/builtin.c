@@ -19,14 +19,28 @@
  * is refused (EINVAL) or no pipe can be had (EMFILE), that direction falls
  * back to read/write through a buffer.  A direction that moved a lot in
  * one go yields (rk_loop_again()) so one fast flow cannot starve others.
+ * Both sockets of a connection have TCP keepalive (--builtin-tcp-keepalive,
+ * Go's 15 s idle, 15 s interval, 9 probes), so a peer that vanished
+ * without a FIN is cleared after about 10 intervals.
+ *
+ * The pool of a family and type has at most one refill in flight.  A
+ * refill that brings no socket (the child or the parent out of fds) fails
+ * the connections and flows waiting for it and holds the pool back for
+ * 10 ms, doubling up to 1 s while refills keep failing, so an exhausted
+ * child is not asked again in a tight loop; one timerfd ends the back-offs.
  *
  * UDP: a flow table per port keyed by client address.  A new client gets
  * a UDP socket from the pool, connected to the target; if the pool is
- * empty, its datagrams wait in the flow until the refill arrives.  Datagrams are read with
- * recvmmsg() and passed on with sendmmsg() in batches, in both directions.
- * Flows are kept in least-recently-used order, so expiring idle ones (90 s
- * by default) only ever looks at list heads; one timerfd fires at the next
- * expiry.
+ * empty, its datagrams wait in the flow until the refill arrives (at most
+ * UDP_QUEUE per flow and UDP_QUEUE_BYTES in all).  Datagrams are read with
+ * recvmmsg() and passed on with sendmmsg() in batches, in both directions;
+ * a listener yields after 8 batches, so a flood of datagrams cannot keep
+ * the loop from TCP and the API.  Flows are kept in least-recently-used
+ * order, so expiring idle ones (90 s by default) only ever looks at list
+ * heads; one timerfd fires at the next expiry.  A port has at most
+ * --builtin-udp-max-flows flows: a new client at the cap first evicts the
+ * head of the list, the flow idle the longest, so fds stay bounded under
+ * a flood of source addresses.
  *
  * Removing a port closes its listener, its connections and its flows
  * before returning, so the port can be bound again at once.
@@ -41,6 +55,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/tcp.h>
 #include <netinet/udp.h>
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
@@ -57,6 +72,7 @@
 #define UDP_VLEN	32
 #define UDP_BUF		((size_t)65536)	/* > 65507, the largest UDPv4 payload */
 #define UDP_QUEUE	64		/* datagrams held while the pool refills */
+#define UDP_QUEUE_BYTES	((size_t)4 << 20)	/* all flows' held datagrams */
 #define UDP_HASH	256
 #define GSO_MAX_SEGS	64		/* UDP_MAX_SEGMENTS */
 #define GSO_MAX_PAYLOAD	65000		/* one UDP GSO send: < 64 KiB */
@@ -65,6 +81,9 @@
 #endif
 #define POOL_BATCH	32		/* sockets per refill */
 #define POOL_LOW	8		/* refill below this */
+#define BACKOFF_MIN_MS	10		/* after a refill that brought nothing */
+#define BACKOFF_MAX_MS	1000
+#define KEEPALIVE_PROBES 9		/* Go's default (net.KeepAliveConfig) */
 
 static const char *const builtin_protos[] = {
 	"tcp", "tcp4", "tcp6", "udp", "udp4", "udp6", NULL
@@ -86,6 +105,8 @@ struct bp_pool {
 	int fds[2 * POOL_BATCH];
 	int n;
 	bool pending;			/* a refill was asked for */
+	int backoff_ms;			/* after failed refills, else 0 */
+	uint64_t retry_at;		/* ms: no refill before; 0: none */
 	struct bp_waiter *head, *tail;	/* FIFO of waiters */
 };
 
@@ -137,6 +158,7 @@ struct bp_port {
 	struct bp_conn *conns;
 	struct bp_flow **hash;	/* UDP, allocated with the first flow */
 	struct bp_flow *lru_head, *lru_tail;
+	int nflows;
 	struct bp_port *prev, *next;
 };
 
@@ -154,8 +176,12 @@ struct bp {
 	int npipes;
 	int pipe_size;
 	int udp_timeout_ms;
+	int udp_max_flows;
+	int tcp_keepalive;		/* seconds; 0: off */
+	size_t qbytes;			/* held in pending flows */
 	struct rk_watch timer;
 	bool timer_armed;
+	struct rk_watch retry;		/* ends pool back-offs */
 	char *ubuf;			/* UDP_VLEN * UDP_BUF */
 	bool no_gso;			/* UDP_SEGMENT refused: sendmmsg only */
 	char host_gw[INET6_ADDRSTRLEN];
@@ -206,7 +232,7 @@ static void pool_refill(struct bp *b, struct bp_pool *p)
 	struct rk_bp_req q = { .seq = b->seq++, .family = p->family,
 			       .type = p->type, .count = POOL_BATCH };
 
-	if (p->pending || b->chan_dead)
+	if (p->pending || b->chan_dead || p->retry_at)
 		return;
 	while (send(b->chan.fd, &q, sizeof(q), MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
 		if (errno == EINTR)
@@ -285,6 +311,58 @@ static void pool_serve(struct bp *b, struct bp_pool *p, int errnum)
 		pool_refill(b, p);
 }
 
+/* retry_arm() - fire at the earliest end of a pool back-off, or disarm */
+static void retry_arm(struct bp *b)
+{
+	struct itimerspec its = { 0 };
+	uint64_t first = 0, now = now_ms();
+
+	for (size_t i = 0; i < ARRAY_SIZE(b->pools); i++) {
+		uint64_t at = b->pools[i].retry_at;
+
+		if (at && (!first || at < first))
+			first = at;
+	}
+	if (first) {
+		uint64_t in = first > now ? first - now : 1;
+
+		its.it_value.tv_sec = (time_t)(in / 1000);
+		its.it_value.tv_nsec = (long)(in % 1000) * 1000000;
+	}
+	timerfd_settime(b->retry.fd, 0, &its, NULL);
+}
+
+/* pool_backoff() - a refill of @p brought nothing: hold its next refill
+ * back, 10 ms doubling to 1 s while refills keep failing */
+static void pool_backoff(struct bp *b, struct bp_pool *p)
+{
+	p->backoff_ms = p->backoff_ms ? p->backoff_ms * 2 : BACKOFF_MIN_MS;
+	if (p->backoff_ms > BACKOFF_MAX_MS)
+		p->backoff_ms = BACKOFF_MAX_MS;
+	p->retry_at = now_ms() + (uint64_t)p->backoff_ms;
+	retry_arm(b);
+}
+
+/* retry_cb() - back-offs that are over: refill those pools if needed */
+static void retry_cb(struct rk_watch *w, uint32_t events)
+{
+	struct bp *b = container_of(w, struct bp, retry);
+	uint64_t ticks, now = now_ms();
+
+	if (read(w->fd, &ticks, sizeof(ticks)) < 0 && errno == EAGAIN)
+		return;
+	for (size_t i = 0; i < ARRAY_SIZE(b->pools); i++) {
+		struct bp_pool *p = &b->pools[i];
+
+		if (!p->retry_at || p->retry_at > now)
+			continue;
+		p->retry_at = 0;
+		if (p->head || p->n < POOL_LOW)
+			pool_refill(b, p);
+	}
+	retry_arm(b);
+}
+
 /* recv_batch() - one reply into its pool; returns 1, 0 if none is
  * waiting, -1 when the channel is gone */
 static int recv_batch(struct bp *b)
@@ -340,8 +418,10 @@ static int recv_batch(struct bp *b)
 	}
 	if (n == 0) {
 		rk_debug("builtin: no sockets from the child: %s", strerror(errnum));
+		pool_backoff(b, p);
 		pool_serve(b, p, errnum);
 	} else {
+		p->backoff_ms = 0;
 		pool_serve(b, p, 0);
 	}
 	return 1;
@@ -581,6 +661,22 @@ static int pump(struct bp_conn *c, int i)
 	return 0;
 }
 
+/* set_keepalive() - TCP keepalive on @fd: first probe after @secs idle,
+ * then every @secs, the connection reset after KEEPALIVE_PROBES unanswered
+ * ones; nothing when @secs is 0.  Best effort: a refused option leaves the
+ * connection as it was. */
+static void set_keepalive(int fd, int secs)
+{
+	int one = 1, cnt = KEEPALIVE_PROBES;
+
+	if (secs <= 0)
+		return;
+	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &secs, sizeof(secs));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &secs, sizeof(secs));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+}
+
 /* conn_event() - readiness on either socket of @c */
 static void conn_event(struct bp_conn *c, uint32_t events)
 {
@@ -667,6 +763,7 @@ static void conn_ready(struct bp_waiter *wt, int fd, int errnum)
 	}
 	c->sw.fd = fd;
 	c->connecting = true;
+	set_keepalive(fd, p->b->tcp_keepalive);
 	if (rk_loop_add(p->b->loop, &c->sw, ev) < 0 ||
 	    rk_loop_add(p->b->loop, &c->cw, ev) < 0) {
 		conn_close(c);
@@ -710,6 +807,7 @@ static int accept_one(struct bp_port *p)
 		close(fd);
 		return 1;
 	}
+	set_keepalive(fd, b->tcp_keepalive);
 	c->wt.done = conn_ready;
 	c->port = p;
 	c->client = client;
@@ -835,6 +933,16 @@ static void flow_touch(struct bp_flow *f, uint64_t now)
 	}
 }
 
+/* flow_drop_queue() - free the datagrams held in @f */
+static void flow_drop_queue(struct bp_flow *f)
+{
+	for (int i = 0; i < f->nq; i++) {
+		f->port->b->qbytes -= f->q[i]->len;
+		free(f->q[i]);
+	}
+	f->nq = 0;
+}
+
 /* flow_close() - drop @f from its port and free it after this batch */
 static void flow_close(struct bp_flow *f)
 {
@@ -847,13 +955,12 @@ static void flow_close(struct bp_flow *f)
 	if (*pp)
 		*pp = f->hnext;
 	lru_unlink(p, f);
+	p->nflows--;
 	rk_loop_close(p->b->loop, &f->w);
 	if (f->tp)
 		rk_tp_release(&p->b->tp, &f->client);
 	f->tp = false;
-	for (int i = 0; i < f->nq; i++)
-		free(f->q[i]);
-	f->nq = 0;
+	flow_drop_queue(f);
 	rk_loop_free_later(p->b->loop, f);
 }
 
@@ -980,15 +1087,14 @@ static void flow_ready(struct bp_waiter *wt, int fd, int errnum)
 		flow_close(f);
 		return;
 	}
-	for (int i = 0; i < f->nq; i++) {
+	for (int i = 0; i < f->nq; i++)
 		send(fd, f->q[i]->data, f->q[i]->len, MSG_DONTWAIT | MSG_NOSIGNAL);
-		free(f->q[i]);
-	}
-	f->nq = 0;
+	flow_drop_queue(f);
 }
 
-/* flow_get() - the flow of @client, created (and connected) if new; NULL if
- * none can be made */
+/* flow_get() - the flow of @client, created (and connected) if new, after
+ * evicting the flow idle the longest if @p is at its cap; NULL if none can
+ * be made */
 static struct bp_flow *flow_get(struct bp_port *p, const union rk_sa *client,
 				socklen_t clen, uint64_t now)
 {
@@ -1006,9 +1112,17 @@ static struct bp_flow *flow_get(struct bp_port *p, const union rk_sa *client,
 		if (sa_equal(&f->client, client))
 			return f;
 	}
+	if (p->nflows >= b->udp_max_flows && p->lru_head) {
+		char cs[80];
+
+		rk_debug("builtin: %d UDP flows: dropping the one of %s", p->nflows,
+			 rk_sa_str(&p->lru_head->client, cs, sizeof(cs)));
+		flow_close(p->lru_head);
+	}
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return NULL;
+	p->nflows++;
 	f->wt.done = flow_ready;
 	f->port = p;
 	f->w = (struct rk_watch){ .fd = -1, .cb = udp_reply_cb };
@@ -1071,7 +1185,8 @@ static void udp_listen_cb(struct rk_watch *w, uint32_t events)
 				struct udp_dgram *d;
 
 				fl[i] = NULL;
-				if (f->nq == UDP_QUEUE)
+				if (f->nq == UDP_QUEUE ||
+				    b->qbytes + mm[i].msg_len > UDP_QUEUE_BYTES)
 					continue;
 				d = malloc(sizeof(*d) + mm[i].msg_len);
 				if (!d)
@@ -1079,12 +1194,14 @@ static void udp_listen_cb(struct rk_watch *w, uint32_t events)
 				d->len = mm[i].msg_len;
 				memcpy(d->data, iov[i].iov_base, d->len);
 				f->q[f->nq++] = d;
+				b->qbytes += d->len;
 			}
 		}
 		for (int i = 0; i < n;) {
 			int j = i + 1;
 
-			if (!fl[i]) {
+			/* a flow of this batch may have been evicted since */
+			if (!fl[i] || fl[i]->w.fd < 0) {
 				i++;
 				continue;
 			}
@@ -1349,6 +1466,7 @@ static void bp_destroy(struct rk_port_driver *d)
 
 	rk_loop_close(b->loop, &b->chan);
 	rk_loop_close(b->loop, &b->timer);
+	rk_loop_close(b->loop, &b->retry);
 	for (int i = 0; i < b->npipes; i++) {
 		close(b->pipes[i][0]);
 		close(b->pipes[i][1]);
@@ -1385,7 +1503,7 @@ static void host_gateway_ip(char *buf, size_t cap)
 }
 
 struct rk_port_driver *rk_builtin_new(struct rk_loop *loop, int chan,
-				      int udp_timeout, int tp_mask,
+				      const struct rk_builtin_cfg *cfg,
 				      struct rk_err *err)
 {
 	struct bp *b = calloc(1, sizeof(*b));
@@ -1403,28 +1521,34 @@ struct rk_port_driver *rk_builtin_new(struct rk_loop *loop, int chan,
 	};
 	b->loop = loop;
 	b->next_id = 1;
-	b->tp.mask = tp_mask;
+	b->tp.mask = cfg->tp_mask;
 	b->tp.rtnl = -1;
 	for (int i = 0; i < 4; i++) {
 		b->pools[i].family = i / 2 ? AF_INET6 : AF_INET;
 		b->pools[i].type = i % 2 ? SOCK_DGRAM : SOCK_STREAM;
 	}
 	b->pipe_size = probe_pipe_size();
-	b->udp_timeout_ms = udp_timeout * 1000;
+	b->udp_timeout_ms = cfg->udp_timeout * 1000;
+	b->udp_max_flows = cfg->udp_max_flows > 0 ? cfg->udp_max_flows : 1024;
+	b->tcp_keepalive = cfg->tcp_keepalive;
 	b->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	host_gateway_ip(b->host_gw, sizeof(b->host_gw));
 	b->chan = (struct rk_watch){ .fd = chan, .cb = chan_cb };
 	b->timer = (struct rk_watch){ .cb = timer_cb,
 		.fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC) };
-	if (b->timer.fd < 0 || rk_loop_add(loop, &b->chan, EPOLLIN) < 0 ||
-	    rk_loop_add(loop, &b->timer, EPOLLIN) < 0) {
+	b->retry = (struct rk_watch){ .cb = retry_cb,
+		.fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC) };
+	if (b->timer.fd < 0 || b->retry.fd < 0 ||
+	    rk_loop_add(loop, &b->chan, EPOLLIN) < 0 ||
+	    rk_loop_add(loop, &b->timer, EPOLLIN) < 0 ||
+	    rk_loop_add(loop, &b->retry, EPOLLIN) < 0) {
 		rk_err_errno(err, errno, "builtin port driver");
 		bp_destroy(&b->drv);
 		return NULL;
 	}
 	/* the child sent its netlink socket before ChildInitCompleted: take
 	 * it now, before any client can come */
-	if (tp_mask & (RK_TP_UDP4 | RK_TP_UDP6))
+	if (cfg->tp_mask & (RK_TP_UDP4 | RK_TP_UDP6))
 		recv_batch(b);
 	rk_debug("builtin: pipe size %d, host gateway IP \"%s\"", b->pipe_size,
 		 b->host_gw);

@@ -44,18 +44,28 @@ struct rk_bp_rep {
 	int32_t count;		/* sockets attached */
 };
 
+/* Settings of the parent side (the --builtin-* flags). */
+struct rk_builtin_cfg {
+	int udp_timeout;	/* UDP flow idle timeout, seconds (>= 1) */
+	int udp_max_flows;	/* flows per UDP port; at the cap the least
+				 * recently used one is dropped (>= 1) */
+	int tcp_keepalive;	/* TCP keepalive idle and interval, seconds,
+				 * 9 probes; 0: no keepalive */
+	int tp_mask;		/* RK_TP_* bits: what source-IP transparency
+				 * the child set up (0: the service sees an
+				 * address of the namespace) */
+};
+
 /*
  * rk_builtin_new() - the parent side of the builtin driver
  * @loop:	the parent's event loop
  * @chan:	parent end of the channel (ownership taken)
- * @udp_timeout: UDP flow idle timeout in seconds
- * @tp_mask:	RK_TP_* bits: what source-IP transparency the child set up
- *		(0: the service sees an address of the namespace)
+ * @cfg:	settings (copied)
  *
  * Return: the driver, or NULL with @err set
  */
 struct rk_port_driver *rk_builtin_new(struct rk_loop *loop, int chan,
-				      int udp_timeout, int tp_mask,
+				      const struct rk_builtin_cfg *cfg,
 				      struct rk_err *err);
 
 /*

@@ -54,6 +54,8 @@ wait "$pid" 2>/dev/null
 
 # --builtin-busy-poll: same forwarding, bad values refused before start
 start_fail "negative busy poll" "invalid --builtin-busy-poll: -1 (must be 0..1000000)" --builtin-busy-poll=-1
+start_fail "zero UDP flow cap" "invalid --builtin-udp-max-flows: 0 (must be 1..1000000)" --builtin-udp-max-flows=0
+start_fail "negative keepalive" "invalid --builtin-tcp-keepalive: -1 (must be 0..32767)" --builtin-tcp-keepalive=-1
 sd="$TMP/sd-busy"
 bg "$RK" --state-dir="$sd" --net=slirp4netns --port-driver=builtin --pidns --builtin-busy-poll=50 \
 	-p "127.0.0.1:$p:7000/tcp" socat TCP-LISTEN:7000,fork,reuseaddr EXEC:cat 2>/dev/null
