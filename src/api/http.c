@@ -17,12 +17,33 @@
  * parent's epoll loop: a client that stalls mid-request costs a buffer,
  * never a wait.  After an error response the connection stops writing and
  * drains what the client still sends for a moment before closing, so the
- * client reads the response instead of a reset.  Idle connections are
- * closed after 60 s, at most 256 are open at a time.
+ * client reads the response instead of a reset.
+ *
+ * Abuse cannot lock a well-behaved client out (the figures are in
+ * http.h).  At most 256 connections are open; a newcomer past that is
+ * never refused: it evicts an answered connection that is draining, else
+ * the one that has gone longest without a complete request (an idle
+ * keep-alive one or a partial request alike), and one still writing a
+ * response only if all are.  rootlessctl sends its request as soon as it
+ * connects, so it is answered before 255 newer clients could push it
+ * out.  A request must be complete (headers and body) 10 s after its
+ * first byte: dripping bytes (slowloris) does not extend that, and 10 s
+ * is ample for at most 192 KiB from a local client.  Between requests a
+ * keep-alive connection may idle for 60 s (idle ones are the first to be
+ * evicted anyway), and an answer the client does not read for 10 s
+ * closes the connection; past 64 KiB of unread answers we stop reading
+ * its requests, so memory stays bounded (256 x (192 KiB in + 64 KiB out
+ * plus one batch of answers)).  When the process is out of fds
+ * (EMFILE/ENFILE on accept4), the stalest connection is closed to make
+ * room; with none, a spare fd is closed to accept and close the client
+ * (as the builtin port driver does); failing that the listener is
+ * unwatched until the next one-second tick, so a level-triggered
+ * listener never spins.
  */
 #include "http.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +57,7 @@
 #define IN_MAX		(RK_HTTP_MAX_HEADER + 2 * RK_HTTP_MAX_BODY + 1024)
 #define DRAIN_MAX	((size_t)4 << 20)	/* bytes read and dropped after an error */
 #define DRAIN_MS	2000
+#define OUT_MAX		((size_t)64 * 1024)	/* unread answers before reading stops */
 
 /* now_ms() - CLOCK_MONOTONIC in milliseconds */
 static uint64_t now_ms(void)
@@ -385,6 +407,7 @@ int rk_http_process(struct rk_http_conn *c, rk_http_handler handler, void *cls)
 		memmove(c->in, c->in + hl + used, c->in_len - hl - used);
 		c->in_len -= hl + used;
 		c->continue_sent = false;
+		c->served++;
 	}
 	return 0;
 }
@@ -410,6 +433,13 @@ static void conn_free(struct rk_http_conn *c)
 	rk_loop_free_later(s->loop, c);
 }
 
+/* reading() - whether @c takes more input now: not while it drains, and
+ * not while OUT_MAX bytes of answers wait for the client to read them */
+static bool reading(const struct rk_http_conn *c)
+{
+	return !c->closing && c->out_len - c->out_off < OUT_MAX;
+}
+
 /* conn_flush() - write pending output; returns 0, or -1 if the
  * connection is gone */
 static int conn_flush(struct rk_http_conn *c)
@@ -423,9 +453,8 @@ static int conn_flush(struct rk_http_conn *c)
 				continue;
 			if (errno != EAGAIN)
 				return -1;
-			/* a closing connection has nothing more to read */
 			rk_loop_mod(c->srv->loop, &c->w,
-				    c->closing ? EPOLLOUT : EPOLLIN | EPOLLOUT);
+				    reading(c) ? EPOLLIN | EPOLLOUT : EPOLLOUT);
 			return 0;
 		}
 		c->out_off += (size_t)n;
@@ -463,7 +492,11 @@ static void conn_cb(struct rk_watch *w, uint32_t events)
 			conn_free(c);
 		return;
 	}
-	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+	if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && reading(c)) {
+		uint64_t now = now_ms();
+		unsigned long served = c->served;
+		size_t had_in = c->in_len, had_out = c->out_len;
+
 		for (;;) {
 			ssize_t n;
 
@@ -493,12 +526,21 @@ static void conn_cb(struct rk_watch *w, uint32_t events)
 			if (n <= 0)
 				break;
 			c->in_len += (size_t)n;
-			c->last = now_ms();
 		}
+		/* the request's clock starts at its first byte; more bytes
+		 * do not restart it, only a complete request does */
+		if (!had_in && c->in_len)
+			c->req_start = now;
 		if (rk_http_process(c, c->srv->handler, c->srv->cls) < 0) {
 			conn_free(c);
 			return;
 		}
+		if (c->served != served) {
+			c->last = now;
+			c->req_start = now;	/* for bytes after the last request */
+		}
+		if (!had_out && c->out_len)
+			c->out_since = now;
 		if (eof) {
 			c->closing = true;
 			if (!c->out_len) {
@@ -511,8 +553,37 @@ static void conn_cb(struct rk_watch *w, uint32_t events)
 		conn_free(c);
 }
 
-/* timer_set() - tick once a second while there are connections (an idle
- * rootlesskit is never woken up) */
+struct rk_http_conn *rk_http_victim(const struct rk_http_server *s)
+{
+	struct rk_http_conn *best = NULL;
+	int best_rank = 3;
+
+	for (struct rk_http_conn *c = s->conns; c; c = c->next) {
+		/* 0: answered, draining; 1: idle or partial; 2: writing */
+		int rank = c->out_len ? 2 : c->closing ? 0 : 1;
+
+		/* <=: on a tie the older connection (later in the list) */
+		if (rank < best_rank || (rank == best_rank && c->last <= best->last)) {
+			best = c;
+			best_rank = rank;
+		}
+	}
+	return best;
+}
+
+bool rk_http_expired(const struct rk_http_conn *c, uint64_t now)
+{
+	if (c->drain_until)
+		return now >= c->drain_until;
+	if (c->out_len)
+		return now - c->out_since >= RK_HTTP_WRITE_MS;
+	if (c->in_len)
+		return now - c->req_start >= RK_HTTP_REQUEST_MS;
+	return now - c->last >= RK_HTTP_IDLE_MS;
+}
+
+/* timer_set() - tick once a second while there are connections or the
+ * listener is paused (an idle rootlesskit is never woken up) */
 static void timer_set(struct rk_http_server *s, bool on)
 {
 	struct itimerspec its = { 0 };
@@ -525,7 +596,7 @@ static void timer_set(struct rk_http_server *s, bool on)
 	s->ticking = on;
 }
 
-/* timer_cb() - close connections idle for a minute, or draining too long */
+/* timer_cb() - close connections out of time; resume a paused listener */
 static void timer_cb(struct rk_watch *w, uint32_t events)
 {
 	struct rk_http_server *s = container_of(w, struct rk_http_server, timer);
@@ -536,15 +607,52 @@ static void timer_cb(struct rk_watch *w, uint32_t events)
 		return;
 	for (c = s->conns; c; c = next) {
 		next = c->next;
-		if ((c->drain_until && now >= c->drain_until) ||
-		    now - c->last >= RK_HTTP_IDLE_MS)
+		if (rk_http_expired(c, now))
 			conn_free(c);
 	}
-	if (!s->conns)
+	if (s->paused && rk_loop_mod(s->loop, &s->lw, EPOLLIN) == 0) {
+		s->paused = false;
+		if (s->spare_fd < 0)
+			s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	}
+	if (!s->conns && !s->paused)
 		timer_set(s, false);
 }
 
-/* accept_cb() - new clients */
+/*
+ * out_of_fds() - accept4() failed with EMFILE or ENFILE.  Make room by
+ * closing the stalest connection, or else refuse one client with the
+ * spare fd, or else stop watching the listener until the next tick, so
+ * that a level-triggered listener never spins.  Returns true to try
+ * accept4() again.
+ */
+static bool out_of_fds(struct rk_http_server *s)
+{
+	struct rk_http_conn *v = rk_http_victim(s);
+	int fd;
+
+	if (v) {
+		conn_free(v);
+		return true;
+	}
+	if (s->spare_fd >= 0) {
+		close(s->spare_fd);
+		fd = accept4(s->lw.fd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd >= 0)
+			close(fd);
+		s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (fd >= 0 && s->spare_fd >= 0)
+			return true;
+	}
+	if (rk_loop_mod(s->loop, &s->lw, 0) == 0) {
+		s->paused = true;
+		timer_set(s, true);
+	}
+	return false;
+}
+
+/* accept_cb() - new clients; at the cap the stalest connection makes
+ * room, so a newcomer is never refused */
 static void accept_cb(struct rk_watch *w, uint32_t events)
 {
 	struct rk_http_server *s = container_of(w, struct rk_http_server, lw);
@@ -553,9 +661,17 @@ static void accept_cb(struct rk_watch *w, uint32_t events)
 		int fd = accept4(w->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		struct rk_http_conn *c;
 
-		if (fd < 0)
+		if (fd < 0) {
+			if ((errno == EMFILE || errno == ENFILE) && out_of_fds(s))
+				continue;
+			if (errno == ECONNABORTED || errno == EINTR)
+				continue;
 			return;
-		if (s->nconns >= RK_HTTP_MAX_CONNS || !(c = calloc(1, sizeof(*c)))) {
+		}
+		if (s->nconns >= RK_HTTP_MAX_CONNS && (c = rk_http_victim(s)))
+			conn_free(c);
+		c = calloc(1, sizeof(*c));
+		if (!c) {
 			close(fd);
 			continue;
 		}
@@ -582,8 +698,9 @@ int rk_http_start(struct rk_http_server *s, struct rk_loop *loop, int listen_fd,
 	*s = (struct rk_http_server){ .loop = loop, .handler = handler, .cls = cls,
 				      .lw = { .fd = listen_fd, .cb = accept_cb },
 				      .timer = { .cb = timer_cb } };
+	s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	s->timer.fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (s->timer.fd < 0 || rk_loop_add(loop, &s->lw, EPOLLIN) < 0 ||
+	if (s->spare_fd < 0 || s->timer.fd < 0 || rk_loop_add(loop, &s->lw, EPOLLIN) < 0 ||
 	    rk_loop_add(loop, &s->timer, EPOLLIN) < 0) {
 		int e = errno;
 
@@ -601,5 +718,8 @@ void rk_http_stop(struct rk_http_server *s)
 		conn_free(s->conns);
 	rk_loop_close(s->loop, &s->lw);
 	rk_loop_close(s->loop, &s->timer);
+	if (s->spare_fd >= 0)
+		close(s->spare_fd);
+	s->spare_fd = -1;
 	s->loop = NULL;
 }

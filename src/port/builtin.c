@@ -307,7 +307,9 @@ static void pool_serve(struct bp *b, struct bp_pool *p, int errnum)
 		else
 			w->done(w, -1, errnum);
 	}
-	if (p->head || p->n < POOL_LOW)
+	/* after a failed batch (out of fds) ask again only on the next
+	 * demand, never in a ping-pong with the child */
+	if (!errnum && (p->head || p->n < POOL_LOW))
 		pool_refill(b, p);
 }
 

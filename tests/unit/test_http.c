@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /* test_http.c - the HTTP/1.1 engine of the API server (src/api/http.c):
- * framing, limits and errors, byte by byte and pipelined */
+ * framing, limits and errors, byte by byte and pipelined; which connection
+ * is evicted at the cap, the per-request deadline, and a real server in
+ * a loop that takes more clients than the cap and still answers */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "api/http.h"
 
@@ -170,12 +176,149 @@ static void test_errors(void **state)
 	free(big);
 }
 
+static void test_victim(void **state)
+{
+	struct rk_http_server s = { 0 };
+	struct rk_http_conn c[4] = { 0 };
+
+	(void)state;
+	assert_null(rk_http_victim(&s));
+	for (int i = 0; i < 4; i++) {
+		c[i].next = i < 3 ? &c[i + 1] : NULL;
+		c[i].last = 1000;
+	}
+	s.conns = &c[0];
+	c[0].last = 100;	/* oldest, but writing a response */
+	c[0].out_len = 10;
+	c[1].last = 500;	/* partial request since 500 */
+	c[1].in_len = 3;
+	c[2].last = 400;	/* idle since 400: the stalest */
+	c[3].last = 50;		/* answered, draining */
+	c[3].closing = true;
+	c[3].drain_until = 2050;
+	assert_ptr_equal(rk_http_victim(&s), &c[3]);
+	c[2].next = NULL;
+	assert_ptr_equal(rk_http_victim(&s), &c[2]);
+	c[2].last = 600;	/* a partial request older than any idle */
+	assert_ptr_equal(rk_http_victim(&s), &c[1]);
+	c[0].next = NULL;	/* only writers left: the oldest of them */
+	assert_ptr_equal(rk_http_victim(&s), &c[0]);
+}
+
+static void test_expired(void **state)
+{
+	struct rk_http_conn c = { .last = 1000 };
+
+	(void)state;
+	/* idle keep-alive */
+	assert_false(rk_http_expired(&c, 1000 + RK_HTTP_IDLE_MS - 1));
+	assert_true(rk_http_expired(&c, 1000 + RK_HTTP_IDLE_MS));
+	/* a partial request: counted from its first byte, whatever came since */
+	c.in_len = 5;
+	c.req_start = 2000;
+	assert_false(rk_http_expired(&c, 2000 + RK_HTTP_REQUEST_MS - 1));
+	assert_true(rk_http_expired(&c, 2000 + RK_HTTP_REQUEST_MS));
+	/* an answer the client does not read */
+	c.out_len = 7;
+	c.out_since = 3000;
+	assert_false(rk_http_expired(&c, 3000 + RK_HTTP_WRITE_MS - 1));
+	assert_true(rk_http_expired(&c, 3000 + RK_HTTP_WRITE_MS));
+	/* draining after an error */
+	c.drain_until = 4000;
+	assert_false(rk_http_expired(&c, 3999));
+	assert_true(rk_http_expired(&c, 4000));
+}
+
+/* connect_to() - a client socket connected to @path, the loop turning
+ * while the backlog is full */
+static int connect_to(struct rk_loop *l, const struct sockaddr_un *sun)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	while (connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) < 0) {
+		assert_int_equal(errno, EAGAIN);
+		assert_true(rk_loop_run_once(l, 100) >= 0);
+	}
+	return fd;
+}
+
+/* answer() - send a GET on @fd and turn @l until the answer's status line
+ * arrives; returns the bytes read (0: EOF) */
+static ssize_t answer(struct rk_loop *l, int fd, char *buf, size_t cap)
+{
+	static const char req[] = "GET /x HTTP/1.1\r\nHost: x\r\n\r\n";
+	ssize_t n = -1;
+
+	assert_int_equal(send(fd, req, strlen(req), MSG_NOSIGNAL), (ssize_t)strlen(req));
+	for (int i = 0; i < 100 && n < 0; i++) {
+		assert_true(rk_loop_run_once(l, 10) >= 0);
+		n = recv(fd, buf, cap - 1, MSG_DONTWAIT);
+	}
+	if (n >= 0)
+		buf[n] = '\0';
+	return n;
+}
+
+static void test_server_cap(void **state)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	enum { N = RK_HTTP_MAX_CONNS + 44 };
+	static int fds[N];
+	struct rk_http_server s;
+	struct rk_err err = { 0 };
+	struct rk_loop l;
+	char dir[] = "/tmp/rk-http.XXXXXX", buf[512];
+	int lfd, keep;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/s", dir);
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	assert_int_equal(listen(lfd, 64), 0);
+	assert_int_equal(rk_loop_init(&l, &err), 0);
+	assert_int_equal(rk_http_start(&s, &l, lfd, echo, NULL, &err), 0);
+
+	/* a keep-alive client that has just been answered is not the one to
+	 * go, though it is the oldest connection */
+	keep = connect_to(&l, &sun);
+	for (int i = 0; i < N; i++) {
+		fds[i] = connect_to(&l, &sun);
+		if (i == N - 100) {
+			usleep(2000);	/* a later millisecond than the others */
+			assert_true(answer(&l, keep, buf, sizeof(buf)) > 0);
+		}
+		while (rk_loop_run_once(&l, 0) > 0)
+			;
+	}
+	assert_int_equal(s.nconns, RK_HTTP_MAX_CONNS);
+	/* the newest client is served; the oldest idle ones were closed */
+	assert_true(answer(&l, fds[N - 1], buf, sizeof(buf)) > 0);
+	assert_memory_equal(buf, "HTTP/1.1 200 OK\r\n", 17);
+	assert_int_equal(recv(fds[0], buf, sizeof(buf), MSG_DONTWAIT), 0);
+	assert_true(answer(&l, keep, buf, sizeof(buf)) > 0);
+	assert_memory_equal(buf, "HTTP/1.1 200 OK\r\n", 17);
+	assert_int_equal(s.nconns, RK_HTTP_MAX_CONNS);
+
+	rk_http_stop(&s);
+	rk_loop_fini(&l);
+	for (int i = 0; i < N; i++)
+		close(fds[i]);
+	close(keep);
+	unlink(sun.sun_path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_requests),
 		cmocka_unit_test(test_continue),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_victim),
+		cmocka_unit_test(test_expired),
+		cmocka_unit_test(test_server_cap),
 	};
 
 	return cmocka_run_group_tests_name("http", tests, NULL, NULL);
