@@ -259,27 +259,25 @@ static void unmake(const char *path, size_t top)
 }
 
 /**
- * check_dir() - the opened state dir is the user's and only the user's
- * @sd:		state directory with dirfd open
+ * check_dir() - the state dir is the user's and only the user's
+ * @sd:		state directory (path for messages)
+ * @st:		its stat (before opening it, then fstat of sd->dirfd)
  * @err:	error out
  *
  * Return: 0, or -1 with @err set ("state dir SD is owned by uid N, not by
  * uid M; refusing to use it" or "state dir SD is writable by group or
  * others (mode 0NNN); refusing to use it")
  */
-static int check_dir(struct rk_statedir *sd, struct rk_err *err)
+static int check_dir(const struct rk_statedir *sd, const struct stat *st,
+		     struct rk_err *err)
 {
-	struct stat st;
-
-	if (fstat(sd->dirfd, &st) < 0)
-		return rk_err_errno(err, errno, "state dir %s", sd->path);
-	if (st.st_uid != geteuid())
+	if (st->st_uid != geteuid())
 		return rk_err_set(err, "state dir %s is owned by uid %u, not by uid %u; refusing to use it",
-				  sd->path, (unsigned)st.st_uid,
+				  sd->path, (unsigned)st->st_uid,
 				  (unsigned)geteuid());
-	if (st.st_mode & 022)
+	if (st->st_mode & 022)
 		return rk_err_set(err, "state dir %s is writable by group or others (mode %04o); refusing to use it",
-				  sd->path, (unsigned)(st.st_mode & 07777));
+				  sd->path, (unsigned)(st->st_mode & 07777));
 	return 0;
 }
 
@@ -337,6 +335,8 @@ int rk_statedir_open(struct rk_statedir *sd, const char *opt,
 		} else if (!S_ISDIR(st.st_mode)) {
 			return rk_err_set(err, "state dir is inaccessible: %s is not a directory",
 					  sd->path);
+		} else if (check_dir(sd, &st, err) < 0) {
+			return -1;	/* a clearer error than open's EACCES */
 		}
 	}
 	sd->dirfd = open(sd->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -346,7 +346,11 @@ int rk_statedir_open(struct rk_statedir *sd, const char *opt,
 		goto fail;
 	}
 	/* nothing is touched in a directory someone else could write to */
-	if (check_dir(sd, err) < 0 || scan(sd, false, &had_lock, err) < 0)
+	if (fstat(sd->dirfd, &st) < 0) {
+		rk_err_errno(err, errno, "state dir %s", sd->path);
+		goto fail;
+	}
+	if (check_dir(sd, &st, err) < 0 || scan(sd, false, &had_lock, err) < 0)
 		goto fail;
 	if (flock(sd->dirfd, LOCK_SH | LOCK_NB) < 0)
 		rk_warn("Failed to lock the state dir %s", sd->path);
