@@ -1,7 +1,8 @@
 #!/bin/sh
 # setup-user.sh - (root only) prepare the unprivileged user the demo and the
 # integration tests run as: user "rktest" with /etc/subuid and /etc/subgid
-# ranges, a second user "rknosub" without any, and /dev/net/tun mode 0666
+# ranges, a second user "rknosub" without any (also the "other user" of
+# root_statedir_users.sh), and /dev/net/tun mode 0666
 # as distributions ship it.
 set -eu
 user=rktest

@@ -155,17 +155,21 @@ static void route(void *cls, const struct rk_http_req *req,
 	set(resp, 404, "text/plain; charset=utf-8", "404 page not found\n");
 }
 
-/* listen_unix() - a listening unix socket at @path, mode 0600 */
+/* listen_unix() - a listening unix socket at @path, mode 0600; a stale
+ * socket there is removed, anything else makes bind fail; returns the fd
+ * or -1 */
 static int listen_unix(const char *path, struct rk_err *err)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct stat st;
 	mode_t old;
 	int fd, r;
 
 	if (strlen(path) >= sizeof(sun.sun_path))
 		return rk_err_set(err, "listen unix %s: path too long", path);
 	memcpy(sun.sun_path, path, strlen(path) + 1);
-	unlink(path);
+	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+		unlink(path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return rk_err_errno(err, errno, "socket");

@@ -119,7 +119,7 @@ static int setup(struct rk_child_ctx *c, struct rk_err *err)
 		rk_mount_proc();
 	if (c->o->detach_netns) {
 		snprintf(netns, sizeof(netns), "%s/netns", c->statedir);
-		if (rk_netns_create(netns, err) < 0)
+		if (rk_netns_create(c->statedir_fd, netns, err) < 0)
 			return -1;
 	}
 	if (send_name(c->wfd, "ChildInitUserNSCompleted", err) < 0 ||
@@ -134,7 +134,8 @@ static int setup(struct rk_child_ctx *c, struct rk_err *err)
 	    rk_mount_sysfs(c->net == RK_NET_HOST, *c->o->evacuate_cgroup2,
 			   err) < 0)
 		return -1;
-	if (rk_child_net_setup(c->net, &cfg, c->statedir, etc_copied,
+	if (rk_child_net_setup(c->net, &cfg, c->statedir, c->statedir_fd,
+			       etc_copied,
 			       c->o->detach_netns, err) < 0)
 		return -1;
 	if (c->o->detach_netns && c->net != RK_NET_HOST) {

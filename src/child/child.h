@@ -15,6 +15,7 @@ struct rk_child_ctx {
 	struct rk_opts *o;
 	enum rk_net_kind net;
 	const char *statedir;
+	int statedir_fd;	/* the parent's checked fd of statedir */
 	int rfd;		/* parent -> child messages */
 	int wfd;		/* child -> parent messages */
 	int sfd;		/* signalfd, opened before ChildInitCompleted */

@@ -56,17 +56,19 @@
 
 /**
  * rk_netns_create() - a new network namespace bind-mounted on @path
- * @path:	file to create (0400) and mount on
+ * @dirfd:	the state directory, where "netns" must not exist yet
+ * @path:	$SD/netns, the file to create (0400) and mount on
  * @err:	error out
  *
  * Return: 0, or -1 with @err set ("failed to create a detached netns on
  * "<path>": ...")
  */
-int rk_netns_create(const char *path, struct rk_err *err)
+int rk_netns_create(int dirfd, const char *path, struct rk_err *err)
 {
 	static const char *const steps[] = { "unshare(CLONE_NEWNET)",
 					     "mount --bind /proc/self/ns/net" };
-	cleanup_fd int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0400);
+	cleanup_fd int fd = openat(dirfd, "netns", O_WRONLY | O_CREAT | O_EXCL |
+					   O_CLOEXEC | O_NOFOLLOW, 0400);
 	int res[2], fail[2] = { 0, 0 };
 	pid_t pid;
 

@@ -13,12 +13,13 @@
 #include "../net/net.h"
 
 /*
- * rk_netns_create() - create the empty file @path (0400) and bind-mount a
+ * rk_netns_create() - create the empty file "netns" (0400) in the state
+ * directory @dirfd (O_EXCL, O_NOFOLLOW; @path names it) and bind-mount a
  * brand-new network namespace on it, without entering it.  The namespace
  * is owned by the current user namespace and lives as long as the mount.
  * Return: 0, or -1 with @err set
  */
-int rk_netns_create(const char *path, struct rk_err *err);
+int rk_netns_create(int dirfd, const char *path, struct rk_err *err);
 
 struct rk_netns_agent_args {
 	const char *netns;		/* $SD/netns */

@@ -212,8 +212,9 @@ void rk_child_net_watch(int nl, const struct rk_netcfg *cfg)
 			cfg->dev);
 }
 
-/* write_hosts() - host /etc/hosts plus this host name on loopback */
-static int write_hosts(const char *path, struct rk_err *err)
+/* write_hosts() - host /etc/hosts plus this host name on loopback, as the
+ * new file "hosts" in @dirfd (@path names it); returns 0 or -1 */
+static int write_hosts(int dirfd, const char *path, struct rk_err *err)
 {
 	cleanup_free char *buf = malloc(1 << 20);
 	char host[256] = "localhost";
@@ -227,7 +228,7 @@ static int write_hosts(const char *path, struct rk_err *err)
 	gethostname(host, sizeof(host) - 1);
 	len += (size_t)snprintf(buf + len, (1 << 20) - len,
 				"\n127.0.0.1 %s\n::1 %s\n", host, host);
-	if (rk_write_file(path, buf, len, 0644) < 0)
+	if (rk_create_file_at(dirfd, "hosts", buf, len, 0644) < 0)
 		return rk_err_errno(err, errno, "writing %s", path);
 	return 0;
 }
@@ -274,6 +275,9 @@ int rk_child_net_iface(enum rk_net_kind kind, const struct rk_netcfg *cfg,
  * @kind:	network driver
  * @cfg:	configuration computed by the parent
  * @statedir:	state directory
+ * @statedir_fd: its fd; hosts and resolv.conf must not exist in it yet
+ *		(the parent removed them), they are made with O_EXCL and
+ *		O_NOFOLLOW
  * @etc_copied:	/etc was copied up
  * @detached:	--detach-netns: only write $SD/hosts and $SD/resolv.conf;
  *		the namespace is set up by rk_child_net_iface() elsewhere and
@@ -283,8 +287,8 @@ int rk_child_net_iface(enum rk_net_kind kind, const struct rk_netcfg *cfg,
  * Return: 0, -1 with @err set
  */
 int rk_child_net_setup(enum rk_net_kind kind, const struct rk_netcfg *cfg,
-		       const char *statedir, bool etc_copied, bool detached,
-		       struct rk_err *err)
+		       const char *statedir, int statedir_fd, bool etc_copied,
+		       bool detached, struct rk_err *err)
 {
 	char hosts[4096], resolv[4096], line[64];
 	int len;
@@ -295,10 +299,11 @@ int rk_child_net_setup(enum rk_net_kind kind, const struct rk_netcfg *cfg,
 		return detached ? 0 : rk_child_net_iface(kind, cfg, err);
 	snprintf(hosts, sizeof(hosts), "%s/hosts", statedir);
 	snprintf(resolv, sizeof(resolv), "%s/resolv.conf", statedir);
-	if (write_hosts(hosts, err) < 0)
+	if (write_hosts(statedir_fd, hosts, err) < 0)
 		return -1;
 	len = snprintf(line, sizeof(line), "nameserver %s\n", cfg->dns);
-	if (rk_write_file(resolv, line, (size_t)len, 0644) < 0)
+	if (rk_create_file_at(statedir_fd, "resolv.conf", line, (size_t)len,
+			      0644) < 0)
 		return rk_err_errno(err, errno, "writing %s", resolv);
 	if (detached)
 		return 0;

@@ -20,10 +20,11 @@ int rk_child_net_iface(enum rk_net_kind kind, const struct rk_netcfg *cfg,
 		       struct rk_err *err);
 
 /* rk_child_net_setup() - rk_child_net_iface() (unless @detached), then
- * $SD/hosts and $SD/resolv.conf, bind-mounted onto /etc unless @detached;
- * returns 0 or -1 */
+ * $SD/hosts and $SD/resolv.conf (new files in @statedir_fd), bind-mounted
+ * onto /etc unless @detached; returns 0 or -1 */
 int rk_child_net_setup(enum rk_net_kind kind, const struct rk_netcfg *cfg,
-		       const char *statedir, bool etc_copied, bool detached,
+		       const char *statedir, int statedir_fd, bool etc_copied,
+		       bool detached,
 		       struct rk_err *err);
 
 /* rk_child_net_watch_open() - netlink socket woken by link changes, or -1 */

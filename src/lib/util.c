@@ -89,6 +89,41 @@ int rk_write_file(const char *path, const char *s, size_t len, mode_t mode)
 }
 
 /**
+ * rk_create_file_at() - create a new file relative to a directory fd
+ * @dirfd:	directory
+ * @name:	entry name in @dirfd; must not exist (not even as a symlink)
+ * @s:		contents
+ * @len:	length of @s
+ * @mode:	mode (fchmod'ed too, so umask does not apply)
+ *
+ * Return: 0 on success, -1 with errno set (EEXIST when @name exists); a
+ * half-written file is removed again
+ */
+int rk_create_file_at(int dirfd, const char *name, const char *s, size_t len,
+		      mode_t mode)
+{
+	int fd = openat(dirfd, name,
+			O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			mode);
+	int saved;
+
+	if (fd < 0)
+		return -1;
+	if (fchmod(fd, mode) < 0 || rk_write_all(fd, s, len) < 0) {
+		saved = errno;
+		close(fd);
+		goto fail;
+	}
+	if (close(fd) == 0)
+		return 0;
+	saved = errno;
+fail:
+	unlinkat(dirfd, name, 0);
+	errno = saved;
+	return -1;
+}
+
+/**
  * rk_read_file() - read a small file into a string
  * @path:	file
  * @buf:	destination, NUL-terminated on success

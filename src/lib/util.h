@@ -52,6 +52,12 @@ ssize_t rk_read_all(int fd, void *buf, size_t len);
  * or -1 with errno set */
 int rk_write_file(const char *path, const char *s, size_t len, mode_t mode);
 
+/* rk_create_file_at() - create @name in directory @dirfd, which must not
+ * exist yet (O_EXCL, never through a symlink), with @mode and contents @s;
+ * returns 0 or -1 with errno set (and nothing left behind) */
+int rk_create_file_at(int dirfd, const char *name, const char *s, size_t len,
+		      mode_t mode);
+
 /* rk_read_file() - read up to @cap-1 bytes of @path into @buf, NUL-terminated;
  * returns the length or -1 with errno set */
 ssize_t rk_read_file(const char *path, char *buf, size_t cap);

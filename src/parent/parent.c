@@ -388,6 +388,7 @@ static int start_child(struct parent *p, struct rk_err *err)
 	if (pid == 0) {
 		struct rk_child_ctx c = {
 			.o = p->o, .net = p->net.kind, .statedir = p->sd.path,
+			.statedir_fd = p->sd.dirfd,
 			.rfd = p2c[0], .wfd = c2p[1], .sfd = -1, .reaper = p->reaper,
 			.listen_fds = listen_fds,
 			.fix_listen_pid = fix_listen_pid,
@@ -398,8 +399,7 @@ static int start_child(struct parent *p, struct rk_err *err)
 		if (p->chan[0] >= 0)
 			close(p->chan[0]);
 		close(c2p[0]);
-		close(p->sd.dirfd);
-		close(p->sd.lockfd);
+		close(p->sd.lockfd);	/* dirfd: the child creates files there */
 		_exit(rk_child_main(&c));
 	}
 	close(p2c[0]);
@@ -437,16 +437,24 @@ static json_t *netcfg_msg(const struct rk_netcfg *c)
 			 c->configures_iface);
 }
 
-/* write_child_pid() - $SD/child_pid, 0444, no newline, atomically */
+/* write_child_pid() - $SD/child_pid, 0444, no newline, atomically: a new
+ * .child_pid.tmp renamed into place; returns 0 or -1 */
 static int write_child_pid(struct parent *p, struct rk_err *err)
 {
-	char tmp[4200], dst[4200], s[32];
+	char s[32];
 	int n = snprintf(s, sizeof(s), "%d", (int)p->child);
 
-	snprintf(tmp, sizeof(tmp), "%s/.child_pid.tmp", p->sd.path);
-	snprintf(dst, sizeof(dst), "%s/child_pid", p->sd.path);
-	if (rk_write_file(tmp, s, (size_t)n, 0444) < 0 || rename(tmp, dst) < 0)
-		return rk_err_errno(err, errno, "write %s", dst);
+	if (rk_create_file_at(p->sd.dirfd, ".child_pid.tmp", s, (size_t)n,
+			      0444) < 0)
+		return rk_err_errno(err, errno, "write %s/.child_pid.tmp",
+				    p->sd.path);
+	if (renameat(p->sd.dirfd, ".child_pid.tmp", p->sd.dirfd,
+		     "child_pid") < 0) {
+		int e = errno;
+
+		unlinkat(p->sd.dirfd, ".child_pid.tmp", 0);
+		return rk_err_errno(err, e, "write %s/child_pid", p->sd.path);
+	}
 	return 0;
 }
 
@@ -645,6 +653,8 @@ int rk_parent_main(struct rk_opts *o, struct rk_err *err)
 	struct parent p = { .o = o, .child_pidfd = -1, .helper_pidfd = -1,
 			    .p2c = -1, .c2p = -1, .sfd = -1, .chan = { -1, -1 },
 			    .loop = { .epfd = -1 } };
+	/* unix sockets made in the state dir: their paths must fit */
+	const char *socks[] = { "api.sock", NULL, NULL };
 	int r;
 
 	if (o->ntarget < 1)
@@ -654,10 +664,13 @@ int rk_parent_main(struct rk_opts *o, struct rk_err *err)
 	    rk_net_prepare(&p.net, o, err) < 0 || validate_ports(o, err) < 0)
 		return -1;
 	warn_propagation(o->propagation);
+	if (p.net.kind == RK_NET_SLIRP4NETNS &&
+	    !strcmp(o->port_driver, "slirp4netns"))
+		socks[1] = ".s4nn.sock";
 	p.reaper = !strcmp(o->reaper, "true") ||
 		   (!strcmp(o->reaper, "auto") && o->pidns);
 
-	if (rk_statedir_open(&p.sd, o->state_dir, err) < 0)
+	if (rk_statedir_open(&p.sd, o->state_dir, socks, err) < 0)
 		return -1;
 	signal(SIGPIPE, SIG_IGN);	/* splice() cannot say MSG_NOSIGNAL */
 	/* With file capabilities (setcap cap_net_bind_service=ep, for ports

@@ -1,20 +1,33 @@
 /* SPDX-License-Identifier: Apache-2.0
  *
- * statedir.h - the state directory ($SD) that holds lock, child_pid and
- * api.sock
+ * statedir.h - the state directory ($SD) that holds lock, child_pid,
+ * api.sock and the child's hosts, resolv.conf and netns
  *
  * Theory of operation: without --state-dir a fresh 0700 directory is made
  * with mkdtemp under $TMPDIR (or /tmp).  An explicit --state-dir is made
- * absolute and created (0700) if missing.  Either way the parent takes a
- * shared flock on the directory itself (so systemd-tmpfiles leaves it alone)
- * and an exclusive one on $SD/lock, then removes every other entry, so that
- * a restart after SIGKILL finds a clean directory.  At exit the whole
- * directory is removed.
+ * absolute and created (0700, parents 0755) if missing.  Before anything is
+ * created the unix socket paths that will live in it (api.sock, and
+ * .s4nn.sock for the slirp4netns port driver) are checked against
+ * sun_path's 108 bytes, and every symbolic link on the way to it must be
+ * owned by root or by the user.  The directory itself, once opened, must be
+ * owned by the user (euid) and not writable by group or others, so that
+ * nobody else can plant or swap entries in it; from then on entries are
+ * created relative to its fd, with O_EXCL and O_NOFOLLOW.
+ *
+ * The parent takes a shared flock on the directory (so systemd-tmpfiles
+ * leaves it alone) and an exclusive one on $SD/lock.  An existing directory
+ * may hold only names rootlesskit itself creates (of the right file type);
+ * anything else is refused with nothing changed.  Those names are removed,
+ * so a restart after SIGKILL works.  At exit only those names are removed,
+ * then the directory itself with rmdir if rootlesskit made it (this run, or
+ * a killed earlier run: it held a `lock` at start) and it is empty.
+ * Upstream instead empties any directory it is given and removes it.
  */
 #ifndef RK_STATEDIR_H
 #define RK_STATEDIR_H
 
 #include <limits.h>
+#include <stdbool.h>
 
 #include "../lib/err.h"
 
@@ -22,18 +35,18 @@ struct rk_statedir {
 	char path[PATH_MAX];
 	int dirfd;	/* shared flock */
 	int lockfd;	/* exclusive flock on $SD/lock */
+	bool rmdir;	/* remove the directory itself at exit */
 };
 
-/* rk_statedir_open() - create/initialise and lock; returns 0 or -1 with
- * @err set (nothing is left behind on failure) */
+/* rk_statedir_open() - check, create/initialise and lock; @socks is a
+ * NULL-terminated list of unix socket names that will be made in it (their
+ * path length is checked first); returns 0 or -1 with @err set (nothing is
+ * created or removed on failure) */
 int rk_statedir_open(struct rk_statedir *sd, const char *opt,
-		     struct rk_err *err);
+		     const char *const *socks, struct rk_err *err);
 
-/* rk_statedir_remove() - release the locks and remove the directory */
+/* rk_statedir_remove() - remove rootlesskit's own entries, release the
+ * locks and rmdir the directory if rootlesskit made it */
 void rk_statedir_remove(struct rk_statedir *sd);
-
-/* rk_rm_rf_at() - remove the entries of directory @dirfd, recursively,
- * except one named @keep (may be NULL); returns 0 or -1 with errno */
-int rk_rm_rf_at(int dirfd, const char *keep);
 
 #endif
