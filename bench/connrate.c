@@ -7,7 +7,7 @@
  * number of completed exchanges, the rate, p50/p99/max latency in
  * microseconds and the number of failures.
  *
- *   connrate [-c CONCURRENCY] [-d SECONDS] [-h HOST] -p PORT
+ *   connrate [-c CONCURRENCY] [-d SECONDS | -n COUNT] [-h HOST] -p PORT
  *
  * With -n COUNT instead of -d, the threads share exactly COUNT attempts
  * (completed + failed) and stop when they are used up (bench/soak.sh).

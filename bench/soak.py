@@ -16,13 +16,19 @@ the paths touch for the first time).  The verdict compares every later
 sample with the one after round 1:
 
   - fds: no growth at all (every connection, API connection and published
-    port closes what it opened, so the count is exact);
+    port closes what it opened, so the count is exact) - apart from the
+    builtin driver's pool of fresh sockets from the child, which is
+    refilled 32 at a time below 8 and so varies by design; those are
+    counted apart ("pooled": sockets listed in neither namespace's
+    tables) and only held to the pool's bound, 64;
   - RSS: growth per 10^5 connections and per 10^5 API calls below
     SOAK_RSS_LIMIT_KIB (default 1024).  The smallest glibc heap chunk is
     32 bytes, so leaking one allocation per operation grows RSS by
     ~3 MiB per 10^5 operations, three times the limit; what stays under
     it is page-granular noise (4 KiB pages, malloc's trimming and arena
-    reuse) that does not scale with the number of operations.
+    reuse) that does not scale with the number of operations.  A total
+    growth of at most 64 KiB (16 pages) is never judged, so that a
+    scaled-down run (SOAK_SCALE=0.01) does not fail on one page.
 
 Exit status 0 when the verdict is "no growth", 1 otherwise, 2 when the run
 itself broke (connections failed, API errors, rootlesskit exited).
@@ -89,6 +95,7 @@ def fd_kinds(pid, child_pid):
 
 
 POOLED = "pooled"
+RSS_FLOOR_KIB = 64     # 16 pages; at full scale that is < 72 KiB per 10^5
 POOL_MAX = 64   # 2 x POOL_BATCH of src/port/builtin.c, TCP over IPv4 only here
 
 
@@ -129,6 +136,7 @@ class Api:
 
     def req(self, method, path, body=None):
         if self.conn is None or self.sent % 8 == 0:
+            self.sent = 0
             if self.conn is not None:
                 self.conn.close()
             self.conn = UnixHTTP(self.sock)
@@ -258,18 +266,20 @@ def main():
                       f"{res['failures']} failed")
                 return 2
             api.run(api_round)
+            # no API connection stays open across a sample
+            if api.conn is not None:
+                api.conn.close()
+                api.conn = None
             if api.errors:
                 broke(f"round {r}: API errors:\n  " + "\n  ".join(api.errors))
                 return 2
             if rk.poll() is not None:
                 broke(f"rootlesskit exited with {rk.returncode}")
                 return 2
-            # let the last closes settle (the proxy closes its ends as it
-            # reads EOF) before counting fds
+            # let the last closes settle (the proxy and the API server close
+            # their ends as they read EOF) before counting fds
             time.sleep(0.5)
             take(r, conns, api.calls, time.time() - t0)
-        if api.conn:
-            api.conn.close()
 
         _, c1, a1, f1, p1, o1, r1, _ = rows[1]
         _, cn, an, fn, pn, on, rn, _ = rows[-1]
@@ -300,7 +310,9 @@ def main():
         if pmax > POOL_MAX:
             bad.append(f"the builtin driver's socket pool holds {pmax} sockets, "
                        f"more than its bound of {POOL_MAX}")
-        if rgrowth / kc >= limit or rgrowth / ka >= limit:
+        # growth below RSS_FLOOR_KIB is not judged: at small SOAK_SCALE one
+        # 4 KiB page divided by a few thousand operations would look big
+        if rgrowth > RSS_FLOOR_KIB and (rgrowth / kc >= limit or rgrowth / ka >= limit):
             bad.append(f"RSS grew {rgrowth} KiB after the warm-up: {rgrowth / kc:.1f} KiB per "
                        f"10^5 connections, {rgrowth / ka:.1f} KiB per 10^5 API calls "
                        f"(limit {limit:g} KiB per 10^5)")
