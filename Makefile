@@ -7,6 +7,10 @@
 #   make check           unit + integration tests, plain and ASan+UBSan builds
 #   make run             the demo (README quick start)
 #   make bench           benchmark suite against Go RootlessKit (bench/)
+#   make soak            soak run, not part of make check: 10^6 connections
+#                        through a builtin-driver port and 10^5 API calls;
+#                        fails if the parent's fds or RSS grow (bench/soak.sh;
+#                        SOAK_SCALE=0.05 for a quick try)
 #   make install         PREFIX=/usr/local DESTDIR= (binaries and man pages)
 #   make lint            clang-tidy and cppcheck
 #   make fuzz            libFuzzer on the API's HTTP engine (FUZZ_TIME seconds)
@@ -46,7 +50,7 @@ HDRS := $(wildcard src/*/*.h)
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all binaries check unit integration run bench fuzz install uninstall lint clean
+.PHONY: all binaries check unit integration run bench soak fuzz install uninstall lint clean
 
 all:
 	tests/deps.sh build
@@ -116,6 +120,13 @@ bench:
 	tests/deps.sh bench
 	$(MAKE) binaries $(BUILD)/connrate
 	RK_BIN=$(abspath $(BUILD)) sh bench/run.sh
+
+# make soak: leak check of the builtin port driver and the API (bench/soak.sh,
+# bench/soak.py); SOAK_SCALE scales the counts
+soak:
+	tests/deps.sh bench
+	$(MAKE) binaries $(BUILD)/connrate
+	RK_BIN=$(abspath $(BUILD)) sh bench/soak.sh
 
 install:
 	tests/deps.sh build

@@ -7,7 +7,10 @@
  * number of completed exchanges, the rate, p50/p99/max latency in
  * microseconds and the number of failures.
  *
- *   connrate [-c CONCURRENCY] [-d SECONDS] [-h HOST] -p PORT
+ *   connrate [-c CONCURRENCY] [-d SECONDS | -n COUNT] [-h HOST] -p PORT
+ *
+ * With -n COUNT instead of -d, the threads share exactly COUNT attempts
+ * (completed + failed) and stop when they are used up (bench/soak.sh).
  *
  * Server: one epoll loop that answers one byte with one byte and closes.
  *
@@ -37,6 +40,7 @@ struct worker {
 	pthread_t t;
 	struct sockaddr_in addr;
 	double until;
+	long *left;		/* -n: shared count of attempts still to make */
 	uint32_t *lat;		/* microseconds */
 	size_t n, cap;
 	unsigned long fails;
@@ -76,7 +80,8 @@ static void *run_worker(void *arg)
 {
 	struct worker *w = arg;
 
-	while (now() < w->until) {
+	while (w->left ? __atomic_sub_fetch(w->left, 1, __ATOMIC_RELAXED) >= 0
+		       : now() < w->until) {
 		double t0 = now();
 
 		if (exchange(&w->addr) < 0) {
@@ -105,7 +110,7 @@ static int cmp_u32(const void *a, const void *b)
 }
 
 /* client() - the load generator; returns the exit status */
-static int client(const char *host, int port, int conc, double secs)
+static int client(const char *host, int port, int conc, double secs, long count)
 {
 	struct worker *w = calloc((size_t)conc, sizeof(*w));
 	uint32_t *all;
@@ -118,6 +123,7 @@ static int client(const char *host, int port, int conc, double secs)
 		w[i].addr.sin_port = htons((uint16_t)port);
 		inet_pton(AF_INET, host, &w[i].addr.sin_addr);
 		w[i].until = start + secs;
+		w[i].left = count > 0 ? &count : NULL;
 		pthread_create(&w[i].t, NULL, run_worker, &w[i]);
 	}
 	for (int i = 0; i < conc; i++) {
@@ -214,6 +220,7 @@ int main(int argc, char **argv)
 	const char *host = "127.0.0.1";
 	int port = 0, conc = 1, serve = 0, hold = 0, opt;
 	double secs = 5;
+	long count = 0;
 	struct rlimit rl;
 
 	/* 1000 held connections and 64 threads need more than 1024 fds */
@@ -221,16 +228,17 @@ int main(int argc, char **argv)
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
-	while ((opt = getopt(argc, argv, "c:d:h:p:s:H:")) != -1) {
+	while ((opt = getopt(argc, argv, "c:d:h:n:p:s:H:")) != -1) {
 		switch (opt) {
 		case 'c': conc = atoi(optarg); break;
 		case 'd': secs = atof(optarg); break;
 		case 'h': host = optarg; break;
+		case 'n': count = atol(optarg); break;
 		case 'p': port = atoi(optarg); break;
 		case 's': serve = atoi(optarg); break;
 		case 'H': hold = atoi(optarg); break;
 		default:
-			fprintf(stderr, "usage: connrate [-c N] [-d S] [-h HOST] -p PORT | -s PORT | -H N -p PORT\n");
+			fprintf(stderr, "usage: connrate [-c N] [-d S | -n COUNT] [-h HOST] -p PORT | -s PORT | -H N -p PORT\n");
 			return 2;
 		}
 	}
@@ -242,5 +250,5 @@ int main(int argc, char **argv)
 	}
 	if (hold)
 		return holder(host, port, hold);
-	return client(host, port, conc, secs);
+	return client(host, port, conc, secs, count);
 }
