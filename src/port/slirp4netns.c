@@ -16,15 +16,14 @@
  *
  * If slirp4netns dies, the parent starts a new one (src/net/supervise.c)
  * and re-adds every port with reattach(); the new slirp4netns numbers its
- * forwards from 1 again, so from then on each port keeps its API ID and
- * remembers slirp4netns's ID in its priv pointer, and new ports get IDs
- * above every ID given out so far.
+ * forwards from 1 again, so from then on each port keeps its API ID, the
+ * driver maps it to slirp4netns's ID, and new ports get IDs above every ID
+ * given out so far.
  */
 #include "port.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,11 +41,41 @@ struct s4_drv {
 	char child_ip[64];
 	bool restarted;		/* slirp4netns was restarted: own API IDs */
 	int last_id;		/* highest API ID given out */
+	struct { int id, sid; } *map;	/* API ID -> slirp4netns's ID */
+	int nmap, capmap;
 };
 
-/* s4 IDs in priv: slirp4netns's hostfwd ID, stored without allocation */
-#define S4_PRIV(id) ((void *)(intptr_t)(id))
-#define S4_ID(priv) ((int)(intptr_t)(priv))
+/* map_find() - the entry for API ID @id, or -1 */
+static int map_find(const struct s4_drv *d, int id)
+{
+	for (int i = 0; i < d->nmap; i++) {
+		if (d->map[i].id == id)
+			return i;
+	}
+	return -1;
+}
+
+/* map_set() - API ID @id is slirp4netns's @sid; returns 0 or -1 */
+static int map_set(struct s4_drv *d, int id, int sid, struct rk_err *err)
+{
+	int i = map_find(d, id);
+
+	if (i < 0) {
+		if (d->nmap == d->capmap) {
+			int c = d->capmap ? d->capmap * 2 : 16;
+			void *nm = realloc(d->map, (size_t)c * sizeof(*d->map));
+
+			if (!nm)
+				return rk_err_errno(err, ENOMEM, "slirp4netns port driver");
+			d->map = nm;
+			d->capmap = c;
+		}
+		i = d->nmap++;
+	}
+	d->map[i].id = id;
+	d->map[i].sid = sid;
+	return 0;
+}
 
 static const char *const s4_protos[] = { "tcp", "tcp4", "udp", "udp4", NULL };
 
@@ -230,26 +259,32 @@ static int s4_expose(struct rk_port_driver *drv, const struct rk_port_spec *s,
 	if (sid < 0)
 		return -1;
 	id = d->restarted ? d->last_id + 1 : sid;
+	if (map_set(d, id, sid, err) < 0) {
+		struct rk_err e2;
+
+		s4_remove(d, sid, &e2);
+		return -1;
+	}
 	if (id > d->last_id)
 		d->last_id = id;
-	*priv = S4_PRIV(sid);
+	*priv = NULL;
 	return id;
 }
 
 /* s4_reattach() - rk_port_driver.reattach: add port @s again to a new
- * slirp4netns; stores its new slirp4netns ID in *@priv; 0 or -1 */
+ * slirp4netns; remembers its new slirp4netns ID; 0 or -1 */
 static int s4_reattach(struct rk_port_driver *drv, int id,
 		       const struct rk_port_spec *s, void **priv,
 		       struct rk_err *err)
 {
+	struct s4_drv *d = container_of(drv, struct s4_drv, drv);
 	int sid;
 
-	container_of(drv, struct s4_drv, drv)->restarted = true;
+	d->restarted = true;
 	sid = s4_add(drv, s, err);
 	if (sid < 0)
 		return -1;
-	*priv = S4_PRIV(sid);
-	return 0;
+	return map_set(d, id, sid, err);
 }
 
 /* s4_unexpose() - rk_port_driver.unexpose: remove_hostfwd; 0 or -1 (the
@@ -257,13 +292,22 @@ static int s4_reattach(struct rk_port_driver *drv, int id,
 static int s4_unexpose(struct rk_port_driver *drv, int id, void *priv,
 		       struct rk_err *err)
 {
-	return s4_remove(container_of(drv, struct s4_drv, drv), S4_ID(priv),
-			 err);
+	struct s4_drv *d = container_of(drv, struct s4_drv, drv);
+	int i = map_find(d, id);
+
+	if (s4_remove(d, i < 0 ? id : d->map[i].sid, err) < 0)
+		return -1;
+	if (i >= 0)
+		d->map[i] = d->map[--d->nmap];
+	return 0;
 }
 
 static void s4_destroy(struct rk_port_driver *drv)
 {
-	free(container_of(drv, struct s4_drv, drv));
+	struct s4_drv *d = container_of(drv, struct s4_drv, drv);
+
+	free(d->map);
+	free(d);
 }
 
 struct rk_port_driver *rk_slirp4netns_port_new(const char *api_sock,
