@@ -14,6 +14,7 @@
 #   make install         PREFIX=/usr/local DESTDIR= (binaries and man pages)
 #   make lint            clang-tidy and cppcheck
 #   make fuzz            libFuzzer on the API's HTTP engine (FUZZ_TIME seconds)
+#   make deb             the Debian package rootlesskit-c, in build/deb/
 #
 # Each of these first runs tests/deps.sh, which installs the missing Debian
 # packages (as root) or prints the apt-get line and fails, and only then
@@ -50,7 +51,7 @@ HDRS := $(wildcard src/*/*.h)
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all binaries check unit integration run bench soak fuzz install uninstall lint clean
+.PHONY: all binaries check unit integration run bench soak fuzz install uninstall lint deb clean
 
 all:
 	tests/deps.sh build
@@ -150,6 +151,16 @@ lint:
 		src/cmd/rootlesskit-docker-proxy.c -- $(CPPFLAGS) -std=gnu11
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--suppress=missingIncludeSystem --inline-suppr src
+
+# make deb: dpkg-buildpackage on a copy of the tree in build/deb/src, so the
+# .deb, .buildinfo and .changes land in build/deb/; then lintian
+deb:
+	tests/deps.sh deb
+	rm -rf $(BUILD)/deb
+	mkdir -p $(BUILD)/deb/src
+	tar -cf - --exclude=./build --exclude=./build-asan --exclude=./.git . | tar -xf - -C $(BUILD)/deb/src
+	cd $(BUILD)/deb/src && dpkg-buildpackage -b -us -uc
+	lintian --fail-on error,warning $(BUILD)/deb/*.changes
 
 clean:
 	rm -rf build build-asan

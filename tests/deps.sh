@@ -8,6 +8,7 @@
 #   MODE=bench  the same as check (make bench: iperf3, Go rootlesskit)
 #   MODE=lint   build + clang-tidy and cppcheck (make lint)
 #   MODE=fuzz   build + clang's libFuzzer (make fuzz)
+#   MODE=deb    build + the Debian packaging tools (make deb)
 # As root, missing packages are installed with apt-get; otherwise the exact
 # apt-get line is printed and the script fails.
 set -eu
@@ -27,7 +28,8 @@ check) pkgs=$check ;;
 bench) pkgs=$check ;;
 lint) pkgs="$build clang-tidy cppcheck" ;;
 fuzz) pkgs="$build $fuzz" ;;
-*) echo "usage: $0 build|run|check|bench|lint|fuzz" >&2; exit 2 ;;
+deb) pkgs="$build devscripts debhelper lintian" ;;
+*) echo "usage: $0 build|run|check|bench|lint|fuzz|deb" >&2; exit 2 ;;
 esac
 if ! command -v dpkg-query >/dev/null 2>&1; then
 	echo "deps.sh: no dpkg-query (not Debian); not checking for: $pkgs" >&2
