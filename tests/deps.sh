@@ -20,7 +20,8 @@ run="$build uidmap slirp4netns passt iproute2 iptables busybox-static curl procp
 fuzz="clang libclang-rt-14-dev"
 # docker.io: dockerd and its /usr/sbin/docker-proxy, the real proxy behind
 # rootlesskit-docker-proxy
-check="$run libcmocka-dev socat psmisc iperf3 rootlesskit libcap2-bin python3 $fuzz docker.io containerd runc"
+# systemd: systemd-socket-activate (t_socket_activation.sh)
+check="$run libcmocka-dev socat psmisc iperf3 rootlesskit libcap2-bin python3 $fuzz docker.io containerd runc systemd"
 case $mode in
 build) pkgs=$build ;;
 run) pkgs=$run ;;
