@@ -9,6 +9,7 @@
 #   MODE=lint   build + clang-tidy and cppcheck (make lint)
 #   MODE=fuzz   build + clang's libFuzzer (make fuzz)
 #   MODE=deb    build + the Debian packaging tools (make deb)
+#   MODE=pkg    what tests/pkg-check.sh needs besides the package itself
 # As root, missing packages are installed with apt-get; otherwise the exact
 # apt-get line is printed and the script fails.
 set -eu
@@ -30,7 +31,8 @@ bench) pkgs=$check ;;
 lint) pkgs="$build clang-tidy cppcheck" ;;
 fuzz) pkgs="$build $fuzz" ;;
 deb) pkgs="$build devscripts debhelper lintian" ;;
-*) echo "usage: $0 build|run|check|bench|lint|fuzz|deb" >&2; exit 2 ;;
+pkg) pkgs="$run python3 bash-completion systemd docker.io" ;;
+*) echo "usage: $0 build|run|check|bench|lint|fuzz|deb|pkg" >&2; exit 2 ;;
 esac
 if ! command -v dpkg-query >/dev/null 2>&1; then
 	echo "deps.sh: no dpkg-query (not Debian); not checking for: $pkgs" >&2
