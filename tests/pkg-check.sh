@@ -142,6 +142,15 @@ if [ "${PKG_CHECK_DOCKER:-1}" != 0 ]; then
 		echo "not ok $n - rootless Docker on the installed package: t_docker.sh $p passed, $f failed"
 	fi
 fi
+# nothing replaced the package meanwhile (another tests/deps.sh reinstalling
+# Debian's Go rootlesskit would make every check above moot)
+n=$((n + 1))
+if dpkg -S /usr/bin/rootlesskit 2>/dev/null | grep -q "^$pkg: "; then
+	echo "ok $n - /usr/bin/rootlesskit still belongs to $pkg at the end"
+else
+	failed=$((failed + 1))
+	echo "not ok $n - /usr/bin/rootlesskit still belongs to $pkg at the end"
+fi
 echo "1..$n"
 echo "pkg-check: $((n - failed)) passed, $failed failed"
 [ "$failed" -eq 0 ]
