@@ -14,7 +14,6 @@
 #   make install         PREFIX=/usr/local DESTDIR= (binaries and man pages)
 #   make lint            clang-tidy and cppcheck
 #   make fuzz            libFuzzer on the API's HTTP engine (FUZZ_TIME seconds)
-#   make deb             the Debian package rootlesskit-c, in build/deb/
 #
 # Each of these first runs tests/deps.sh, which installs the missing Debian
 # packages (as root) or prints the apt-get line and fails, and only then
@@ -51,7 +50,7 @@ HDRS := $(wildcard src/*/*.h)
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all binaries check unit integration run bench soak fuzz install uninstall lint deb clean
+.PHONY: all binaries check unit integration run bench soak fuzz install uninstall lint clean
 
 all:
 	tests/deps.sh build
@@ -154,6 +153,7 @@ lint:
 
 # make deb: dpkg-buildpackage on a copy of the tree in build/deb/src, so the
 # .deb, .buildinfo and .changes land in build/deb/; then lintian
+.PHONY: deb
 deb:
 	tests/deps.sh deb
 	rm -rf $(BUILD)/deb
