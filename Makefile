@@ -158,7 +158,7 @@ deb:
 	tests/deps.sh deb
 	rm -rf $(BUILD)/deb
 	mkdir -p $(BUILD)/deb/src
-	tar -cf - --exclude=./build --exclude=./build-asan --exclude=./.git . | tar -xf - -C $(BUILD)/deb/src
+	tar -cf - --exclude=./build --exclude=./build-asan --exclude=./$(BUILD) --exclude=./.git . | tar -xf - -C $(BUILD)/deb/src
 	cd $(BUILD)/deb/src && dpkg-buildpackage -b -us -uc
 	lintian --fail-on error,warning $(BUILD)/deb/*.changes
 
