@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Exit codes and signals (upstream's integration-exit-code.sh and more).
 . "$(dirname "$0")/lib.sh"
 
