@@ -98,7 +98,8 @@ VERSION_OBJS := $(BUILD)/src/cmd/opts.o $(BUILD)/src/cmd/rootlesskit.o \
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all binaries check unit integration run bench soak fuzz install uninstall lint clean FORCE
+.PHONY: all binaries check unit integration run bench soak fuzz install uninstall lint lint-run \
+	clean FORCE
 
 all:
 	tests/deps.sh build
@@ -203,6 +204,11 @@ uninstall:
 
 lint:
 	tests/deps.sh lint
+	$(MAKE) lint-run
+
+# a second make, as for binaries: a recipe is expanded before its first line
+# runs, and the flags ask pkg-config, which deps.sh may have to install
+lint-run:
 	clang-tidy --quiet $(LIB_SRCS) src/cmd/rootlesskit.c src/cmd/rootlessctl.c \
 		src/cmd/rootlesskit-docker-proxy.c -- $(ALL_CPPFLAGS) -std=gnu11
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
