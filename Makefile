@@ -18,6 +18,10 @@
 # Each of these first runs tests/deps.sh, which installs the missing Debian
 # packages (as root) or prints the apt-get line and fails, and only then
 # compiles, with a second make (so no compile step runs before the check).
+#
+# The user's CPPFLAGS, CFLAGS and LDFLAGS (e.g. dpkg-buildflags') come after
+# the project's RK_CPPFLAGS and RK_CFLAGS, which always apply; libraries are
+# found with pkg-config; each object tracks its own headers (-MMD -MP).
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
@@ -25,32 +29,77 @@ MANDIR ?= $(PREFIX)/share/man
 DESTDIR ?=
 
 CC ?= cc
+PKG_CONFIG ?= pkg-config
 BUILD ?= build
+
+# The project's own flags live apart from the user's (as passt keeps its
+# FLAGS): RK_CPPFLAGS and RK_CFLAGS are always applied, then the user's
+# CPPFLAGS, CFLAGS and LDFLAGS from the environment or the command line, so
+# `make CFLAGS=-O0` or dpkg-buildflags change the optimisation and add
+# hardening but keep the language level and -Werror.
 CFLAGS ?= -O2 -g
-CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 \
-	  -Wmissing-prototypes -Wstrict-prototypes -Wno-unused-parameter \
-	  -Wno-format-nonliteral -fno-strict-aliasing
-ifeq ($(findstring _FORTIFY_SOURCE,$(CFLAGS)),)
-ifeq ($(findstring -O0,$(CFLAGS)),)
-CPPFLAGS += -D_FORTIFY_SOURCE=2
+RK_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 \
+	     -Wmissing-prototypes -Wstrict-prototypes -Wno-unused-parameter \
+	     -Wno-format-nonliteral -fno-strict-aliasing
+RK_CPPFLAGS := -D_GNU_SOURCE
+# _FORTIFY_SOURCE=2 unless the user's flags choose a level (Debian's
+# CPPFLAGS, or =3) or do not optimise (glibc warns, -Werror stops); -U
+# first, for compilers that predefine it.
+ifeq ($(findstring _FORTIFY_SOURCE,$(CPPFLAGS) $(CFLAGS)),)
+ifneq ($(filter -O -O1 -O2 -O3 -Os -Og -Oz -Ofast,$(CFLAGS)),)
+RK_CPPFLAGS += -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2
 endif
 endif
-CPPFLAGS += -D_GNU_SOURCE
-LDLIBS += -ljansson
+# one .d file per object (-MMD -MP): an object is rebuilt when a header it
+# includes changes, not when any header does
+DEPFLAGS := -MMD -MP
+
+# Libraries through pkg-config, each asked once and only when a recipe
+# needs it (so the first make, which only runs tests/deps.sh, asks nothing).
+pc = $(eval $(1) := $$(shell $$(PKG_CONFIG) $(2)))$(if $(filter 0,$(.SHELLSTATUS)),,$(error \
+     $(PKG_CONFIG) $(2) failed; tests/deps.sh build installs it))$($(1))
+JANSSON_CFLAGS = $(call pc,JANSSON_CFLAGS,--cflags jansson)
+JANSSON_LIBS = $(call pc,JANSSON_LIBS,--libs jansson)
+CURL_CFLAGS = $(call pc,CURL_CFLAGS,--cflags libcurl)
+CURL_LIBS = $(call pc,CURL_LIBS,--libs libcurl)
+CMOCKA_CFLAGS = $(call pc,CMOCKA_CFLAGS,--cflags cmocka)
+CMOCKA_LIBS = $(call pc,CMOCKA_LIBS,--libs cmocka)
+
+# Version: upstream's 3.0.1 plus our build as semver build metadata,
+# "3.0.1+c.<git describe --always --dirty>" (src/cmd/opts.h); from a
+# tarball (no .git of our own) the release number instead.  Set
+# RK_GIT_VERSION to override.  $(BUILD)/version changes only when the
+# string does, and the objects that print it depend on it.
+RK_RELEASE := 0.1.0
+ifeq ($(origin RK_GIT_VERSION),undefined)
+RK_GIT_VERSION := $(shell [ "$$(git rev-parse --show-toplevel 2>/dev/null)" = "$(CURDIR)" ] && \
+	git describe --always --dirty 2>/dev/null)
+ifeq ($(RK_GIT_VERSION),)
+RK_GIT_VERSION := $(RK_RELEASE)
+endif
+endif
+
+ALL_CPPFLAGS = $(RK_CPPFLAGS) -DRK_GIT_VERSION='"$(RK_GIT_VERSION)"' $(CPPFLAGS) \
+	       $(JANSSON_CFLAGS) $(CURL_CFLAGS)
+ALL_CFLAGS = $(RK_CFLAGS) $(CFLAGS)
+
 # each binary links only what it uses (libcurl pulls in a dozen
 # libraries, whose pages would count against rootlesskit's resident memory)
-RK_LIBS :=
-CTL_LIBS := -lcurl
+RK_LIBS = $(JANSSON_LIBS)
+CTL_LIBS = $(CURL_LIBS) $(JANSSON_LIBS)
 
 LIB_SRCS := $(wildcard src/lib/*.c) $(wildcard src/net/*.c) \
 	    $(wildcard src/parent/*.c) $(wildcard src/child/*.c) \
 	    $(wildcard src/port/*.c) $(wildcard src/api/*.c) src/cmd/opts.c
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
-HDRS := $(wildcard src/*/*.h)
+CMD_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard src/cmd/rootless*.c))
+VERSION_OBJS := $(BUILD)/src/cmd/opts.o $(BUILD)/src/cmd/rootlesskit.o \
+		$(BUILD)/src/cmd/rootlessctl.o $(BUILD)/src/parent/parent.o
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all binaries check unit integration run bench soak fuzz install uninstall lint clean
+.PHONY: all binaries check unit integration run bench soak fuzz install uninstall lint lint-run \
+	clean FORCE
 
 all:
 	tests/deps.sh build
@@ -58,25 +107,34 @@ all:
 
 binaries: $(BUILD)/rootlesskit $(BUILD)/rootlessctl $(BUILD)/rootlesskit-docker-proxy
 
-$(BUILD)/%.o: %.c $(HDRS)
+$(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+$(BUILD)/version: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(RK_GIT_VERSION)' | cmp -s - $@ || echo '$(RK_GIT_VERSION)' >$@
+
+$(VERSION_OBJS): $(BUILD)/version
 
 $(BUILD)/librk.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
 $(BUILD)/rootlesskit: $(BUILD)/src/cmd/rootlesskit.o $(BUILD)/librk.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(RK_LIBS) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(RK_LIBS) $(LDLIBS)
 
 $(BUILD)/rootlessctl: $(BUILD)/src/cmd/rootlessctl.o $(BUILD)/librk.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CTL_LIBS) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(CTL_LIBS) $(LDLIBS)
 
 $(BUILD)/rootlesskit-docker-proxy: $(BUILD)/src/cmd/rootlesskit-docker-proxy.o $(BUILD)/librk.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CTL_LIBS) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(CTL_LIBS) $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/librk.a $(HDRS)
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/librk.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Isrc -o $@ $< $(BUILD)/librk.a $(RK_LIBS) $(CTL_LIBS) $(LDLIBS) -lcmocka
+	$(CC) $(ALL_CPPFLAGS) $(CMOCKA_CFLAGS) $(ALL_CFLAGS) $(DEPFLAGS) -Isrc $(LDFLAGS) -o $@ $< \
+		$(BUILD)/librk.a $(CTL_LIBS) $(CMOCKA_LIBS) $(LDLIBS)
+
+-include $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d) $(UNIT_TESTS:=.d) $(BUILD)/connrate.d
 
 # unit and integration are the steps of tests/check.sh (make check), which
 # has already run tests/deps.sh check.
@@ -100,7 +158,7 @@ run:
 
 $(BUILD)/connrate: bench/connrate.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -pthread -o $@ $<
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(DEPFLAGS) $(LDFLAGS) -pthread -o $@ $<
 
 # make fuzz: the HTTP engine under libFuzzer with ASan+UBSan; new inputs go
 # to a scratch corpus seeded from tests/fuzz/seeds
@@ -146,8 +204,13 @@ uninstall:
 
 lint:
 	tests/deps.sh lint
+	$(MAKE) lint-run
+
+# a second make, as for binaries: a recipe is expanded before its first line
+# runs, and the flags ask pkg-config, which deps.sh may have to install
+lint-run:
 	clang-tidy --quiet $(LIB_SRCS) src/cmd/rootlesskit.c src/cmd/rootlessctl.c \
-		src/cmd/rootlesskit-docker-proxy.c -- $(CPPFLAGS) -std=gnu11
+		src/cmd/rootlesskit-docker-proxy.c -- $(ALL_CPPFLAGS) -std=gnu11
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--suppress=missingIncludeSystem --inline-suppr src
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # run.sh - what `make bench` runs: the side-by-side benchmark suite
 # (bench/suite.py) as an unprivileged user, like the tests.
 #

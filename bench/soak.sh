@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # soak.sh - what `make soak` runs: 10^6 TCP connections through a port
 # published by the builtin port driver and 10^5 REST API calls against one
 # rootlesskit, sampling the parent's fd count and VmRSS after each tenth;

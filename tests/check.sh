@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # check.sh - what `make check` runs: unit and integration tests with the
 # normal build, then again with an ASan+UBSan build, then a short fuzz run
 # of the API's HTTP engine.  Ends with one line "check: N passed, N failed"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # demo.sh - the README's "make run": the seed example.
 #
 # Launches rootlesskit the way rootless Docker does (--net=slirp4netns

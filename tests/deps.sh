@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # deps.sh MODE - make sure the Debian packages MODE needs are installed.
 # Every make target of the README runs it before compiling anything.
 #   MODE=build  compiler and libraries (make, make install)

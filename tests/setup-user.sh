@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # setup-user.sh - (root only) prepare the unprivileged user the demo and the
 # integration tests run as: user "rktest" with /etc/subuid and /etc/subgid
 # ranges, a second user "rknosub" without any (also the "other user" of

@@ -16,7 +16,18 @@
 
 #include "../lib/err.h"
 
-#define RK_VERSION "3.0.1+dev"
+/*
+ * RK_UPSTREAM_VERSION is the upstream release whose behaviour we follow; it
+ * is what --print-semver answers.  RK_VERSION, printed by --version and
+ * returned as "version" by GET /v1/info, adds our own build as semver build
+ * metadata: "3.0.1+c.<git describe --always --dirty>".  The Makefile passes
+ * -DRK_GIT_VERSION; outside git (a tarball) it passes the release number.
+ */
+#define RK_UPSTREAM_VERSION "3.0.1"
+#ifndef RK_GIT_VERSION
+#define RK_GIT_VERSION "unknown"
+#endif
+#define RK_VERSION RK_UPSTREAM_VERSION "+c." RK_GIT_VERSION
 
 struct rk_strv {
 	char **v;

@@ -518,7 +518,8 @@ static int run(const struct proxy_opts *o, int argc, char **argv,
 			   o->host_port);
 		goto out;
 	}
-	snprintf(spec.proto, sizeof(spec.proto), "%s", aproto);
+	/* fits: its length was checked above (gcc -O0/-O1 cannot see that) */
+	memcpy(spec.proto, aproto, strlen(aproto) + 1);
 	snprintf(spec.parent_ip, sizeof(spec.parent_ip), "%s", o->host_ip);
 	spec.parent_port = (int)o->host_port;
 	snprintf(spec.child_ip, sizeof(spec.child_ip), "%s", cip);

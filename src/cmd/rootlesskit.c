@@ -20,7 +20,7 @@ static int print_semver(const char *what, struct rk_err *err)
 {
 	int major = 0, minor = 0, patch = 0;
 
-	sscanf(RK_VERSION, "%d.%d.%d", &major, &minor, &patch);
+	sscanf(RK_UPSTREAM_VERSION, "%d.%d.%d", &major, &minor, &patch);
 	if (!strcmp(what, "major"))
 		printf("%d\n", major);
 	else if (!strcmp(what, "minor"))

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # containerd-rootless-test.sh [CONTAINERD_ARGS...] - start containerd the
 # way nerdctl's extras/rootless/containerd-rootless.sh does (our own script
 # for t_containerd.sh, written from what that script does, see

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # lib.sh - tiny TAP helpers for the integration tests (sourced).
 #
 # Every test file sources this, calls `ok`/`not_ok` (or `check`) once per

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # --evacuate-cgroup2 under an emulated systemd delegation: as root, make a
 # cgroup v2 group G, give the test user G and its cgroup.procs,
 # cgroup.subtree_control and cgroup.threads (what systemd's Delegate=yes

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # --propagation private vs rslave against a real host-side mount (upstream's
 # integration-propagation.sh).  Runs as root for the host mount; rootlesskit
 # runs as $RK_USER.  A dedicated shared bind mount makes the test independent

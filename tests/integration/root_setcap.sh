@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Privileged ports: without help, binding port 80 fails with upstream's
 # hint; with `setcap cap_net_bind_service=ep` on the binary (docs/port.md)
 # it works for the unprivileged user, and the file capability does not stop

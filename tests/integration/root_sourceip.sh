@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Source-IP propagation (--source-ip-transparent) for the builtin driver,
 # and the client address seen through the slirp4netns driver.  As root
 # this test makes a client network namespace joined to the host by a veth

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # State directory safety across users (issue 11): what a second
 # unprivileged user ("rknosub", made by tests/setup-user.sh) plants is
 # refused when the test user's rootlesskit is pointed at it, and nothing of

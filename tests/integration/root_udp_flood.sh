@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Holding under abuse, builtin driver: a UDP flood from 25,000 source
 # addresses against a port with --builtin-udp-max-flows=256, and a TCP peer
 # that vanishes (its link deleted) with --builtin-tcp-keepalive=1.  As root

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Upstream's preflight warning when run as root (rootlesskit itself may then
 # fail for lack of sub-IDs for root; only the warning is checked).
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The REST API on $SD/api.sock, spoken to with curl and raw sockets: routes,
 # status codes and messages, synchronous add/remove, HTTP robustness
 # (keep-alive, 100-continue, chunked, oversized and malformed requests, a
@@ -45,7 +46,8 @@ check "api.sock is a socket with mode 0600" sh -c "[ -S '$sd/api.sock' ] && [ \"
 
 api GET /v1/info
 is "$CODE" 200 "GET /v1/info: 200"
-is "$(json 'j["apiVersion"], j["version"], j["childPID"], j["stateDir"]')" "1.1.1 3.0.1+dev $cpid $sd" "info: apiVersion, version, childPID, stateDir"
+is "$(json 'j["apiVersion"], j["version"].startswith("3.0.1+c."), j["childPID"], j["stateDir"]')" "1.1.1 True $cpid $sd" "info: apiVersion, version 3.0.1+c.*, childPID, stateDir"
+is "$(json 'j["version"]')" "$("$RK" --version | sed 's/^rootlesskit version //')" "info: version is what --version prints"
 is "$(json 'j["networkDriver"]')" "{'driver': 'slirp4netns', 'dns': ['10.0.2.3'], 'childIP': '10.0.2.100'}" "info: networkDriver"
 is "$(json 'j["portDriver"]')" "{'driver': 'builtin', 'protos': ['tcp', 'tcp4', 'tcp6', 'udp', 'udp4', 'udp6']}" "info: portDriver"
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The REST API under abuse: 2000 idle connections plus 300 slowloris
 # clients (one byte every 0.7 s) must not lock out rootlessctl, slowloris
 # connections are closed by the per-request deadline (10 s from the first

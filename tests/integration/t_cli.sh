@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Command line: --help, --version, bad input exits 1 and creates nothing.
 . "$(dirname "$0")/lib.sh"
 
@@ -14,9 +15,12 @@ is "$(wc -c <"$TMP/help.err")" 0 "--help writes nothing to stderr"
 for w in vpnkit lxc-user-nic gvisor-tap-vsock "not supported"; do
 	check "--help does not advertise: $w" sh -c "! grep -q -- '$w' '$TMP/help'"
 done
-is "$("$RK" --version)" "rootlesskit version 3.0.1+dev" "--version"
-is "$("$RK" -v)" "rootlesskit version 3.0.1+dev" "-v"
+# our own build rides on upstream's version as semver build metadata
+check "--version is 3.0.1+c.<build>" sh -c "'$RK' --version | grep -qx 'rootlesskit version 3\.0\.1+c\.[0-9A-Za-z.-]*'"
+is "$("$RK" -v)" "$("$RK" --version)" "-v"
+is "$("$RK" --print-semver=major)" 3 "--print-semver=major (upstream's)"
 is "$("$RK" --print-semver=minor)" 0 "--print-semver=minor"
+is "$("$RK" --print-semver=patch)" 1 "--print-semver=patch"
 
 # Every bad input: exit 1, one error line, no state dir left behind.
 empty="$TMP/tmpdir"

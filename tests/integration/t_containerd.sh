@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Rootless containerd from Debian 12 (containerd 1.6, ctr, runc) on our
 # rootlesskit, launched by containerd-rootless-test.sh the way nerdctl's
 # containerd-rootless.sh launches it: --detach-netns when `rootlesskit

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # --detach-netns: the command stays in the host network namespace; the
 # driver's namespace is parked at $SD/netns, where `nsenter -n` enters it
 # (as current dockerd-rootless.sh does); -p and add-ports reach services

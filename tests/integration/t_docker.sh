@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Rootless Docker from Debian 12 (docker.io 20.10) on our rootlesskit: the
 # real /usr/share/docker.io/contrib/dockerd-rootless.sh, run as this
 # unprivileged user with XDG_RUNTIME_DIR and HOME in $TMP and only our

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # rootlesskit-docker-proxy with the real docker-proxy (Debian's docker.io,
 # /usr/sbin/docker-proxy), run inside the namespaces the way dockerd < 28
 # runs it: Go-style flags, ROOTLESSKIT_STATE_DIR, fd 3 as the status pipe.

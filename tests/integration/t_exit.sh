@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Exit codes and signals (upstream's integration-exit-code.sh and more).
 . "$(dirname "$0")/lib.sh"
 
@@ -37,9 +38,11 @@ done
 
 # SIGTERM to the parent is forwarded to the command
 sd="$TMP/sd-term"
-bg "$RK" --state-dir="$sd" sh -c 'trap "exit 7" TERM; while :; do sleep 0.1; done'
+# (the command says when its trap is set: child_pid alone can come first,
+# and a SIGTERM before the trap kills the shell - seen under load)
+bg "$RK" --state-dir="$sd" sh -c 'trap "exit 7" TERM; : >"$1"; while :; do sleep 0.1; done' sh "$TMP/term-ready"
 pid=$BG
-if wait_file "$sd/child_pid"; then
+if wait_file "$sd/child_pid" && wait_file "$TMP/term-ready"; then
 	kill -TERM "$pid"
 	wait "$pid"
 	is "$?" 7 "SIGTERM to the parent reaches the command's trap"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The network helper dies (kill -9) while the command runs: rootlesskit
 # logs it, reaps it, starts a new one; outbound traffic works again (the
 # child reconfigures slirp4netns's new TAP device), the slirp4netns port

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # SIGKILL of the parent takes down the child, the command and the network
 # helpers (PDEATHSIG chain); a child that dies early never hangs the parent.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Mount namespace: copy-up, propagation basics, UTS/IPC/cgroup namespaces.
 . "$(dirname "$0")/lib.sh"
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Network drivers: none, slirp4netns, pasta.
 . "$(dirname "$0")/lib.sh"
 

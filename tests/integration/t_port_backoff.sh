@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The builtin driver's socket pool backs off after a refill that brought
 # nothing.  The test lowers the child's soft RLIMIT_NOFILE to 3 (prlimit(2)
 # on a process of the same user), so each of its socket() calls fails with

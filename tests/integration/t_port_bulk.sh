@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # 1 GiB through a published TCP port in each direction, bytes in = bytes
 # out (SHA-1 on both ends), with half-close: the client shuts down its
 # sending side and still reads the server's reply.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Running out of file descriptors fails single connections, not the proxy:
 # with RLIMIT_NOFILE forced down to 96 (soft = hard, so rootlesskit cannot
 # raise it; about 57 are in use when idle: the socket pool, timers, pidfds,

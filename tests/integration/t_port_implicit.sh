@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The implicit port driver: pasta (--tcp-ports=auto --udp-ports=auto)
 # forwards every port bound in the namespace by itself, so a server started
 # inside after launch is reachable on the host on the same port without any

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # 1000 concurrent TCP connections through one port, each echoing its own
 # token, then the fd counts of the parent and of the child are back to
 # where they were before: nothing leaks per connection.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # upstream's integration-port.sh matrix for the builtin driver: busybox
 # httpd in the child, published with -p, fetched with curl from the host
 # via 127.0.0.1 and [::1].  "fail" cases must fail: the listener must not

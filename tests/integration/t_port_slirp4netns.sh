@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The slirp4netns port driver: ports are slirp4netns hostfwds added through
 # its API socket ($SD/.s4nn.sock); IDs are slirp4netns's; IPv6 is refused;
 # the service sees the client's address as slirp4netns NATs it (a loopback

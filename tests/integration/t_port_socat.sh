@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The deprecated socat port driver (one socat per port, nsenter per
 # client, restarted when it exits, killed on removal and at exit), and the
 # manual socat recipe from the documentation.

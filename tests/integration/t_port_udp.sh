@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # UDP through the builtin driver: an echo server in the child (socat), 50
 # clients at once each getting its own payload back, datagrams up to 65000
 # bytes, IPv6, and idle flows expiring (--builtin-udp-timeout) without

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # -p/--publish: ports are exposed before child_pid appears; any failure
 # aborts start-up with "failed to expose port SPEC: ...", exit status 1,
 # the command never runs, and nothing is left behind (state dir, helper

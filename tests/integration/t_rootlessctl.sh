@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # rootlessctl compatibility, both ways: our rootlessctl and the Go one from
 # Debian's rootlesskit package give the same output, errors and exit codes,
 # against our api.sock and against the Go rootlesskit's (when installed).
@@ -25,7 +26,7 @@ both() {
 	if [ -x "$GOCTL" ]; then
 		ctl_out "$GOCTL" "$@"
 		sed -i 's/version 1\.1\.0$/version X/; s/^   1\.1\.0$/   X/' "$TMP/o.stdout"
-		sed 's/version 3\.0\.1+dev$/version X/; s/^   3\.0\.1+dev$/   X/' "$TMP/ours.stdout" >"$TMP/ours.cmp"
+		sed 's/version 3\.0\.1+c\.[0-9A-Za-z.-]*$/version X/; s/^   3\.0\.1+c\.[0-9A-Za-z.-]*$/   X/' "$TMP/ours.stdout" >"$TMP/ours.cmp"
 		if [ "${SORTED:-0}" = 1 ]; then
 			sort "$TMP/ours.cmp" -o "$TMP/ours.cmp"
 			sort "$TMP/o.stdout" -o "$TMP/o.stdout"
@@ -106,6 +107,7 @@ is "$(cat "$TMP/ours.stderr")" 'error: please specify --socket or set $ROOTLESSK
 both "missing socket" --socket="$TMP/none/api.sock" info
 is "$(cat "$TMP/ours.stderr")" "error: stat $TMP/none/api.sock: no such file or directory" "missing socket error"
 both "--version" --version
+check "--version is 3.0.1+c.<build>" grep -qx 'rootlessctl version 3\.0\.1+c\.[0-9A-Za-z.-]*' "$TMP/ours.stdout"
 both "--help" --help
 both "help add-ports" help add-ports
 both "info -h" info -h

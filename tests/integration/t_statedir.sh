@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # State directory, environment and fds given to the command.
 . "$(dirname "$0")/lib.sh"
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # State directory safety for one user (issue 11): an existing --state-dir
 # holding anything rootlesskit did not create is refused with nothing
 # changed; one writable by others is refused; a socket path too long for
