@@ -188,15 +188,6 @@ struct bp {
 	struct rk_tp tp;		/* source-IP transparency */
 };
 
-/* now_ms() - CLOCK_MONOTONIC in milliseconds */
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 char *rk_sa_str(const union rk_sa *a, char *buf, size_t cap)
 {
 	char ip[INET6_ADDRSTRLEN] = "?";
@@ -317,7 +308,7 @@ static void pool_serve(struct bp *b, struct bp_pool *p, int errnum)
 static void retry_arm(struct bp *b)
 {
 	struct itimerspec its = { 0 };
-	uint64_t first = 0, now = now_ms();
+	uint64_t first = 0, now = rk_now_ms();
 
 	for (size_t i = 0; i < ARRAY_SIZE(b->pools); i++) {
 		uint64_t at = b->pools[i].retry_at;
@@ -341,7 +332,7 @@ static void pool_backoff(struct bp *b, struct bp_pool *p)
 	p->backoff_ms = p->backoff_ms ? p->backoff_ms * 2 : BACKOFF_MIN_MS;
 	if (p->backoff_ms > BACKOFF_MAX_MS)
 		p->backoff_ms = BACKOFF_MAX_MS;
-	p->retry_at = now_ms() + (uint64_t)p->backoff_ms;
+	p->retry_at = rk_now_ms() + (uint64_t)p->backoff_ms;
 	retry_arm(b);
 }
 
@@ -349,7 +340,7 @@ static void pool_backoff(struct bp *b, struct bp_pool *p)
 static void retry_cb(struct rk_watch *w, uint32_t events)
 {
 	struct bp *b = container_of(w, struct bp, retry);
-	uint64_t ticks, now = now_ms();
+	uint64_t ticks, now = rk_now_ms();
 
 	if (read(w->fd, &ticks, sizeof(ticks)) < 0 && errno == EAGAIN)
 		return;
@@ -848,7 +839,7 @@ static void tcp_listen_cb(struct rk_watch *w, uint32_t events)
 static void timer_arm(struct bp *b)
 {
 	struct itimerspec its = { 0 };
-	uint64_t first = 0, now = now_ms();
+	uint64_t first = 0, now = rk_now_ms();
 
 	for (struct bp_port *p = b->ports; p; p = p->next) {
 		if (p->lru_head && (!first || p->lru_head->last < first))
@@ -1055,7 +1046,7 @@ static void udp_reply_cb(struct rk_watch *w, uint32_t events)
 		}
 		send_run(b, f->port->lw.fd, mm, n);
 		if (n > 0)
-			flow_touch(f, now_ms());
+			flow_touch(f, rk_now_ms());
 	} while (n == UDP_VLEN && ++rounds < 8);
 	if (n == UDP_VLEN)
 		rk_loop_again(b->loop, w);
@@ -1158,7 +1149,7 @@ static void udp_listen_cb(struct rk_watch *w, uint32_t events)
 	int n, rounds = 0;
 
 	do {
-		uint64_t now = now_ms();
+		uint64_t now = rk_now_ms();
 
 		for (int i = 0; i < UDP_VLEN; i++) {
 			iov[i] = (struct iovec){ b->ubuf + (size_t)i * UDP_BUF, UDP_BUF };
@@ -1221,7 +1212,7 @@ static void udp_listen_cb(struct rk_watch *w, uint32_t events)
 static void timer_cb(struct rk_watch *w, uint32_t events)
 {
 	struct bp *b = container_of(w, struct bp, timer);
-	uint64_t ticks, now = now_ms();
+	uint64_t ticks, now = rk_now_ms();
 
 	if (read(w->fd, &ticks, sizeof(ticks)) < 0 && errno == EAGAIN)
 		return;
