@@ -53,20 +53,6 @@ static const char *const builtin_protos[] = {
 	"tcp", "tcp4", "tcp6", "udp", "udp4", "udp6", NULL
 };
 
-char *rk_sa_str(const union rk_sa *a, char *buf, size_t cap)
-{
-	char ip[INET6_ADDRSTRLEN] = "?";
-
-	if (a->sa.sa_family == AF_INET6) {
-		inet_ntop(AF_INET6, &a->in6.sin6_addr, ip, sizeof(ip));
-		snprintf(buf, cap, "[%s]:%u", ip, ntohs(a->in6.sin6_port));
-	} else {
-		inet_ntop(AF_INET, &a->in.sin_addr, ip, sizeof(ip));
-		snprintf(buf, cap, "%s:%u", ip, ntohs(a->in.sin_port));
-	}
-	return buf;
-}
-
 /* ---- the channel to the child: socket pools ----------------------------- */
 
 /* pool_of() - the pool for @family and @type */
@@ -296,63 +282,6 @@ static void chan_cb(struct rk_watch *w, uint32_t events)
 
 /* ---- ports --------------------------------------------------------------- */
 
-/* parse_ip() - @s into @a (port 0); returns 0 or -1 */
-static int parse_ip(const char *s, union rk_sa *a)
-{
-	memset(a, 0, sizeof(*a));
-	if (inet_pton(AF_INET, s, &a->in.sin_addr) == 1) {
-		a->in.sin_family = AF_INET;
-		return 0;
-	}
-	if (inet_pton(AF_INET6, s, &a->in6.sin6_addr) == 1) {
-		a->in6.sin6_family = AF_INET6;
-		if (IN6_IS_ADDR_V4MAPPED(&a->in6.sin6_addr)) {
-			struct in_addr v4;
-
-			memcpy(&v4, &a->in6.sin6_addr.s6_addr[12], 4);
-			memset(a, 0, sizeof(*a));
-			a->in.sin_family = AF_INET;
-			a->in.sin_addr = v4;
-		}
-		return 0;
-	}
-	return -1;
-}
-
-/* set_port() - the port of @a */
-static void set_port(union rk_sa *a, int port)
-{
-	if (a->sa.sa_family == AF_INET6)
-		a->in6.sin6_port = htons((uint16_t)port);
-	else
-		a->in.sin_port = htons((uint16_t)port);
-}
-
-/* is_unspec() - 0.0.0.0 or :: */
-static bool is_unspec(const union rk_sa *a)
-{
-	if (a->sa.sa_family == AF_INET6)
-		return IN6_IS_ADDR_UNSPECIFIED(&a->in6.sin6_addr);
-	return a->in.sin_addr.s_addr == htonl(INADDR_ANY);
-}
-
-/* to_v6() - @a as IPv6 (v4-mapped; 0.0.0.0 becomes ::) */
-static void to_v6(union rk_sa *a)
-{
-	struct in_addr v4 = a->in.sin_addr;
-	bool any = v4.s_addr == htonl(INADDR_ANY);
-
-	if (a->sa.sa_family == AF_INET6)
-		return;
-	memset(a, 0, sizeof(*a));
-	a->in6.sin6_family = AF_INET6;
-	if (!any) {
-		a->in6.sin6_addr.s6_addr[10] = 0xff;
-		a->in6.sin6_addr.s6_addr[11] = 0xff;
-		memcpy(&a->in6.sin6_addr.s6_addr[12], &v4, 4);
-	}
-}
-
 /*
  * listen_addr() - where to listen for @s, with Go's semantics: tcp/udp on
  * a wildcard is one dual-stack IPv6 socket, *4 is IPv4 only, *6 is IPv6
@@ -363,24 +292,24 @@ static int listen_addr(const struct rk_port_spec *s, union rk_sa *a,
 {
 	char last = s->proto[strlen(s->proto) - 1];
 
-	if (parse_ip(s->parent_ip[0] ? s->parent_ip : "0.0.0.0", a) < 0)
+	if (rk_sa_parse(s->parent_ip[0] ? s->parent_ip : "0.0.0.0", a) < 0)
 		return rk_err_set(err, "%s: invalid ParentIP: \"%s\"", what,
 				  s->parent_ip);
 	*v6only = 0;
 	if (last == '4') {
 		if (a->sa.sa_family == AF_INET6) {
-			if (!is_unspec(a))
+			if (!rk_sa_is_unspec(a))
 				return rk_err_set(err, "%s: address %s: non-IPv4 address",
 						  what, s->parent_ip);
-			parse_ip("0.0.0.0", a);
+			rk_sa_parse("0.0.0.0", a);
 		}
 	} else if (last == '6') {
-		to_v6(a);
+		rk_sa_to_v6(a);
 		*v6only = 1;
-	} else if (is_unspec(a)) {
-		to_v6(a);	/* dual-stack */
+	} else if (rk_sa_is_unspec(a)) {
+		rk_sa_to_v6(a);	/* dual-stack */
 	}
-	set_port(a, s->parent_port);
+	rk_sa_set_port(a, s->parent_port);
 	return 0;
 }
 
@@ -409,7 +338,7 @@ int rk_port_listen(const struct rk_port_spec *s, int type,
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only));
 	if (type == SOCK_STREAM)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, &a.sa, bp_sa_len(&a)) < 0) {
+	if (bind(fd, &a.sa, rk_sa_len(&a)) < 0) {
 		e = errno;
 		close(fd);
 		hint[0] = '\0';
@@ -438,9 +367,9 @@ static int child_target(struct bp *b, const struct rk_port_spec *s,
 	else if (s->parent_ip[0] && strcmp(s->parent_ip, "0.0.0.0") &&
 		 strcmp(s->parent_ip, b->host_gw))
 		ip = s->parent_ip;
-	if (parse_ip(ip, t) < 0)
+	if (rk_sa_parse(ip, t) < 0)
 		return rk_err_set(err, "invalid IP: \"%s\"", ip);
-	set_port(t, s->child_port);
+	rk_sa_set_port(t, s->child_port);
 	return 0;
 }
 

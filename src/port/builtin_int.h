@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 
 #include "../lib/loop.h"
+#include "../lib/sockaddr.h"
 #include "builtin.h"
 #include "transparent.h"
 
@@ -126,12 +127,6 @@ struct bp {
 	char host_gw[INET6_ADDRSTRLEN];
 	struct rk_tp tp;		/* source-IP transparency */
 };
-
-/* bp_sa_len() - the socklen of @a's family */
-static inline socklen_t bp_sa_len(const union rk_sa *a)
-{
-	return a->sa.sa_family == AF_INET6 ? sizeof(a->in6) : sizeof(a->in);
-}
 
 /* ---- builtin.c: socket pools --------------------------------------------- */
 

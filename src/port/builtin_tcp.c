@@ -354,7 +354,7 @@ static void conn_ready(struct bp_waiter *wt, int fd, int errnum)
 	c->pending = false;
 	if (fd >= 0)
 		rk_tp_bind(&p->b->tp, fd, SOCK_STREAM, &p->target, &c->client);
-	if (fd >= 0 && connect(fd, &p->target.sa, bp_sa_len(&p->target)) < 0 &&
+	if (fd >= 0 && connect(fd, &p->target.sa, rk_sa_len(&p->target)) < 0 &&
 	    errno != EINPROGRESS) {
 		errnum = errno;
 		close(fd);

@@ -61,40 +61,6 @@ static void timer_arm(struct bp *b)
 	b->timer_armed = first != 0;
 }
 
-/* flow_hash() - bucket of a client address */
-static unsigned flow_hash(const union rk_sa *a)
-{
-	const unsigned char *k;
-	size_t n;
-	unsigned h = 2166136261u;
-
-	if (a->sa.sa_family == AF_INET6) {
-		k = (const unsigned char *)&a->in6.sin6_addr;
-		n = sizeof(a->in6.sin6_addr);
-		h = (h ^ a->in6.sin6_port) * 16777619u;
-	} else {
-		k = (const unsigned char *)&a->in.sin_addr;
-		n = sizeof(a->in.sin_addr);
-		h = (h ^ a->in.sin_port) * 16777619u;
-	}
-	while (n--)
-		h = (h ^ *k++) * 16777619u;
-	return h % UDP_HASH;
-}
-
-/* sa_equal() - same family, address and port */
-static bool sa_equal(const union rk_sa *a, const union rk_sa *b)
-{
-	if (a->sa.sa_family != b->sa.sa_family)
-		return false;
-	if (a->sa.sa_family == AF_INET6)
-		return a->in6.sin6_port == b->in6.sin6_port &&
-		       !memcmp(&a->in6.sin6_addr, &b->in6.sin6_addr,
-			       sizeof(a->in6.sin6_addr));
-	return a->in.sin_port == b->in.sin_port &&
-	       a->in.sin_addr.s_addr == b->in.sin_addr.s_addr;
-}
-
 /* lru_unlink(), lru_append() - LRU list of a port's flows */
 static void lru_unlink(struct bp_port *p, struct bp_flow *f)
 {
@@ -144,7 +110,7 @@ static void flow_drop_queue(struct bp_flow *f)
 void bp_flow_close(struct bp_flow *f)
 {
 	struct bp_port *p = f->port;
-	struct bp_flow **pp = &p->hash[flow_hash(&f->client)];
+	struct bp_flow **pp = &p->hash[rk_sa_hash(&f->client) % UDP_HASH];
 
 	bp_cancel(&f->wt);
 	while (*pp && *pp != f)
@@ -266,7 +232,7 @@ static void flow_ready(struct bp_waiter *wt, int fd, int errnum)
 	f->pending = false;
 	if (fd >= 0)
 		f->tp = rk_tp_bind(&f->port->b->tp, fd, SOCK_DGRAM, t, &f->client);
-	if (fd >= 0 && connect(fd, &t->sa, bp_sa_len(t)) < 0) {
+	if (fd >= 0 && connect(fd, &t->sa, rk_sa_len(t)) < 0) {
 		errnum = errno;
 		close(fd);
 		fd = -1;
@@ -297,7 +263,7 @@ static struct bp_flow *flow_get(struct bp_port *p, const union rk_sa *client,
 {
 	struct bp *b = p->b;
 	struct bp_flow *f;
-	unsigned h = flow_hash(client);
+	unsigned h = rk_sa_hash(client) % UDP_HASH;
 	int fd;
 
 	if (!p->hash) {
@@ -306,7 +272,7 @@ static struct bp_flow *flow_get(struct bp_port *p, const union rk_sa *client,
 			return NULL;
 	}
 	for (f = p->hash[h]; f; f = f->hnext) {
-		if (sa_equal(&f->client, client))
+		if (rk_sa_equal(&f->client, client))
 			return f;
 	}
 	if (p->nflows >= b->udp_max_flows && p->lru_head) {
