@@ -117,23 +117,3 @@ bool rk_port_driver_serves(const struct rk_port_driver *d, const char *proto)
 	}
 	return false;
 }
-
-void rk_priv_port_hint(int port, char *buf, int cap)
-{
-	char s[32];
-	int start = 1024;
-
-	buf[0] = '\0';
-	if (rk_read_file("/proc/sys/net/ipv4/ip_unprivileged_port_start", s,
-			 sizeof(s)) > 0)
-		start = atoi(s);
-	if (port >= start)
-		return;
-	/* upstream names the binary only when it is called rootlesskit */
-	snprintf(buf, (size_t)cap,
-		 "cannot expose privileged port %d, you can add 'net.ipv4.ip_unprivileged_port_start=%d' to /etc/sysctl.conf (currently %d)%s, or choose a larger port number (>= %d): ",
-		 port, port, start,
-		 strcmp(program_invocation_short_name, "rootlesskit") ? "" :
-		 ", or set CAP_NET_BIND_SERVICE on rootlesskit binary",
-		 start);
-}

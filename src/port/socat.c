@@ -18,6 +18,7 @@
  * instead.
  */
 #include "port.h"
+#include "listen.h"
 
 #include <errno.h>
 #include <limits.h>
