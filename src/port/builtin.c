@@ -50,7 +50,7 @@
 #define BACKOFF_MIN_MS	10		/* after a refill that brought nothing */
 #define BACKOFF_MAX_MS	1000
 
-static const char *const builtin_protos[] = {
+const char *const rk_builtin_protos[] = {
 	"tcp", "tcp4", "tcp6", "udp", "udp4", "udp6", NULL
 };
 
@@ -431,7 +431,7 @@ struct rk_port_driver *rk_builtin_new(struct rk_loop *loop, int chan,
 		return NULL;
 	}
 	b->drv = (struct rk_port_driver){
-		.name = "builtin", .protos = builtin_protos,
+		.name = "builtin", .protos = rk_builtin_protos,
 		.expose = bp_expose, .unexpose = bp_unexpose,
 		.destroy = bp_destroy,
 	};

@@ -73,6 +73,12 @@ int rk_ports_reattach(struct rk_ports *m);
 /* rk_ports_fini() - unexpose everything, destroy the driver */
 void rk_ports_fini(struct rk_ports *m);
 
+/* What each driver serves (NULL-terminated; its protos, for /v1/info and
+ * for checking -p before the driver exists). */
+extern const char *const rk_builtin_protos[];
+extern const char *const rk_slirp4netns_protos[];
+extern const char *const rk_socat_protos[];
+
 /* rk_port_driver_serves() - true if @proto is in @d's protos list */
 bool rk_port_driver_serves(const struct rk_port_driver *d, const char *proto);
 
