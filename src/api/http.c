@@ -54,19 +54,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../lib/util.h"
+
 #define IN_MAX		(RK_HTTP_MAX_HEADER + 2 * RK_HTTP_MAX_BODY + 1024)
 #define DRAIN_MAX	((size_t)4 << 20)	/* bytes read and dropped after an error */
 #define DRAIN_MS	2000
 #define OUT_MAX		((size_t)64 * 1024)	/* unread answers before reading stops */
-
-/* now_ms() - CLOCK_MONOTONIC in milliseconds */
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* reason() - the reason phrase Go's net/http uses for @status */
 static const char *reason(int status)
@@ -466,7 +459,7 @@ static int conn_flush(struct rk_http_conn *c)
 		 * client still sends for a while, so that closing does not
 		 * reset the connection before it has read the response */
 		shutdown(c->w.fd, SHUT_WR);
-		c->drain_until = now_ms() + DRAIN_MS;
+		c->drain_until = rk_now_ms() + DRAIN_MS;
 	}
 	return 0;
 }
@@ -493,7 +486,7 @@ static void conn_cb(struct rk_watch *w, uint32_t events)
 		return;
 	}
 	if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && reading(c)) {
-		uint64_t now = now_ms();
+		uint64_t now = rk_now_ms();
 		unsigned long served = c->served;
 		size_t had_in = c->in_len, had_out = c->out_len;
 
@@ -600,7 +593,7 @@ static void timer_set(struct rk_http_server *s, bool on)
 static void timer_cb(struct rk_watch *w, uint32_t events)
 {
 	struct rk_http_server *s = container_of(w, struct rk_http_server, timer);
-	uint64_t ticks, now = now_ms();
+	uint64_t ticks, now = rk_now_ms();
 	struct rk_http_conn *c, *next;
 
 	if (read(w->fd, &ticks, sizeof(ticks)) < 0)
@@ -677,7 +670,7 @@ static void accept_cb(struct rk_watch *w, uint32_t events)
 		}
 		c->srv = s;
 		c->w = (struct rk_watch){ .fd = fd, .cb = conn_cb };
-		c->last = now_ms();
+		c->last = rk_now_ms();
 		if (rk_loop_add(s->loop, &c->w, EPOLLIN) < 0) {
 			close(fd);
 			free(c);

@@ -88,18 +88,25 @@ static void post_ports(struct rk_api *a, const struct rk_http_req *req,
 	json_error_t je;
 	json_t *j;
 
-	if (req->body_len == 0)
-		return set_error(resp, 400, "EOF");
+	if (req->body_len == 0) {
+		set_error(resp, 400, "EOF");
+		return;
+	}
 	j = json_loadb(req->body, req->body_len, JSON_DECODE_ANY, &je);
-	if (!j)
-		return set_error(resp, 400, je.text);
+	if (!j) {
+		set_error(resp, 400, je.text);
+		return;
+	}
 	if (rk_port_spec_from_json(j, &spec, &err) < 0) {
 		json_decref(j);
-		return set_error(resp, 400, err.msg);
+		set_error(resp, 400, err.msg);
+		return;
 	}
 	json_decref(j);
-	if (rk_ports_add(a->ports, &spec, &st, &err) < 0)
-		return set_error(resp, 400, err.msg);
+	if (rk_ports_add(a->ports, &spec, &st, &err) < 0) {
+		set_error(resp, 400, err.msg);
+		return;
+	}
 	rk_debug("api: exposed port %d", st.id);
 	set_json(resp, 201, rk_port_status_to_json(&st));
 }
@@ -116,10 +123,13 @@ static void delete_port(struct rk_api *a, const char *ids,
 		snprintf(msg, sizeof(msg),
 			 "bad id %s: strconv.Atoi: parsing \"%s\": invalid syntax",
 			 ids, ids);
-		return set_error(resp, 400, msg);
+		set_error(resp, 400, msg);
+		return;
 	}
-	if (rk_ports_remove(a->ports, id, &err) < 0)
-		return set_error(resp, 400, err.msg);
+	if (rk_ports_remove(a->ports, id, &err) < 0) {
+		set_error(resp, 400, err.msg);
+		return;
+	}
 	set(resp, 200, NULL, NULL);
 }
 
@@ -133,26 +143,29 @@ static void route(void *cls, const struct rk_http_req *req,
 
 	if (!strcmp(url, "/v1/info")) {
 		if (!get)
-			return set(resp, 405, NULL, NULL);
-		return set_json(resp, 200, json_incref(a->info));
-	}
-	if (!strcmp(url, "/v1/ports")) {
+			set(resp, 405, NULL, NULL);
+		else
+			set_json(resp, 200, json_incref(a->info));
+	} else if (!strcmp(url, "/v1/ports")) {
 		if (!get && strcmp(m, "POST"))
-			return set(resp, 405, NULL, NULL);
-		if (!a->ports->drv)
-			return set_error(resp, 400, "no PortDriver is available");
-		if (get)
-			return get_ports(a, resp);
-		return post_ports(a, req, resp);
-	}
-	if (!strncmp(url, "/v1/ports/", 10) && url[10] && !strchr(url + 10, '/')) {
+			set(resp, 405, NULL, NULL);
+		else if (!a->ports->drv)
+			set_error(resp, 400, "no PortDriver is available");
+		else if (get)
+			get_ports(a, resp);
+		else
+			post_ports(a, req, resp);
+	} else if (!strncmp(url, "/v1/ports/", 10) && url[10] &&
+		   !strchr(url + 10, '/')) {
 		if (strcmp(m, "DELETE"))
-			return set(resp, 405, NULL, NULL);
-		if (!a->ports->drv)
-			return set_error(resp, 400, "no PortDriver is available");
-		return delete_port(a, url + 10, resp);
+			set(resp, 405, NULL, NULL);
+		else if (!a->ports->drv)
+			set_error(resp, 400, "no PortDriver is available");
+		else
+			delete_port(a, url + 10, resp);
+	} else {
+		set(resp, 404, "text/plain; charset=utf-8", "404 page not found\n");
 	}
-	set(resp, 404, "text/plain; charset=utf-8", "404 page not found\n");
 }
 
 /* listen_unix() - a listening unix socket at @path, mode 0600; a stale

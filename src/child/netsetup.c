@@ -25,7 +25,6 @@
 #include <sys/mount.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -144,19 +143,16 @@ static int wait_configured(const struct rk_netcfg *cfg, struct rk_err *err)
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK,
 				  .nl_groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR |
 					       RTMGRP_IPV4_ROUTE };
-	struct timespec start, now;
+	uint64_t start;
 	char buf[8192];
 
 	if (nl < 0 || bind(nl, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		return rk_err_errno(err, errno, "netlink");
-	clock_gettime(CLOCK_MONOTONIC, &start);
+	start = rk_now_ms();
 	while (!is_configured(cfg)) {
 		struct pollfd p = { .fd = nl, .events = POLLIN };
-		long left;
+		long left = 30000 - (long)(rk_now_ms() - start);
 
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		left = 30000 - ((now.tv_sec - start.tv_sec) * 1000 +
-				(now.tv_nsec - start.tv_nsec) / 1000000);
 		if (left <= 0)
 			return rk_err_set(err, "timed out waiting for the network driver to configure %s",
 					  cfg->dev);

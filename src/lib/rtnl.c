@@ -9,6 +9,7 @@
  */
 #include "rtnl.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <net/if.h>
 #include <stdint.h>
@@ -33,11 +34,13 @@ int rk_rtnl_open(void)
 	return socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 }
 
-/* add_attr() - append attribute @type with @len bytes of @data to @r */
+/* add_attr() - append attribute @type with @len bytes of @data to @r; the
+ * callers' attributes are fixed and small, so running out of room is a bug */
 static void add_attr(struct nlreq *r, int type, const void *data, size_t len)
 {
 	struct rtattr *a = (struct rtattr *)(void *)((char *)r + NLMSG_ALIGN(r->h.nlmsg_len));
 
+	assert(NLMSG_ALIGN(r->h.nlmsg_len) + RTA_SPACE(len) <= sizeof(*r));
 	a->rta_type = (unsigned short)type;
 	a->rta_len = (unsigned short)RTA_LENGTH(len);
 	memcpy(RTA_DATA(a), data, len);

@@ -7,8 +7,10 @@
 #define RK_UTIL_H
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -39,6 +41,16 @@ static inline int rk_steal_fd(int *fd)
 
 	*fd = -1;
 	return r;
+}
+
+/* rk_now_ms() - CLOCK_MONOTONIC in milliseconds (inline: the fuzz target
+ * links the HTTP engine without this library) */
+static inline uint64_t rk_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 /* rk_write_all() - write all of @buf; returns 0, or -1 with errno set */

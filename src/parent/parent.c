@@ -66,6 +66,7 @@ struct parent {
 	struct rk_ports ports;
 	struct rk_api api;
 	int tp_mask;		/* RK_TP_* from ChildInitCompleted */
+	const struct port_driver_kind *pdk;	/* --port-driver */
 	struct rk_supervise sup; /* the network helper after set-up */
 };
 
@@ -175,85 +176,168 @@ int rk_parent_validate(struct rk_opts *o, struct rk_err *err)
 	return 0;
 }
 
-/* check_publish() - every -p spec parses and validates, and the port
- * driver serves its protocol (each driver's own message: builtin refuses
- * sctp, slirp4netns and socat also *6); returns 0 or -1 */
-static int check_publish(const struct rk_opts *o, struct rk_err *err)
-{
-	bool builtin = !strcmp(o->port_driver, "builtin");
+/* The port drivers (--port-driver): what each needs and how it is made. */
+struct port_driver_kind {
+	const char *name;
+	const char *const *protos;	/* what -p may ask for; NULL: no -p */
+	const char *net;		/* the --net it requires, or NULL */
+	/* check(): further checks of the flags, or NULL; 0 or -1 */
+	int (*check)(const struct rk_opts *o, struct rk_err *err);
+	/* create(): the driver, or NULL with @err set; NULL: no driver */
+	struct rk_port_driver *(*create)(struct parent *p, struct rk_err *err);
+	bool non_host;			/* requires a network other than host */
+	bool chan;			/* the child makes its sockets: a channel */
+	bool quoted_unsupported;	/* a proto it lacks: "unsupported protocol
+					 * \"P\"" (else "unsupported port protocol P") */
+};
 
+static int check_none(const struct rk_opts *o, struct rk_err *err)
+{
+	if (o->publish.n)
+		return rk_err_set(err, "port driver \"none\" does not support publishing ports");
+	return 0;
+}
+
+static int check_implicit(const struct rk_opts *o, struct rk_err *err)
+{
+	if (o->publish.n)
+		rk_warn("--publish is ignored with --port-driver=implicit: pasta forwards every port bound in the namespace by itself");
+	return 0;
+}
+
+static int check_socat(const struct rk_opts *o, struct rk_err *err)
+{
+	char bin[4096];
+
+	rk_warn("--port-driver=socat is deprecated (upstream removed it in v0.14.0); use --port-driver=builtin");
+	if (rk_lookpath("socat", bin, sizeof(bin), err) < 0)
+		return rk_err_wrap(err, "--port-driver=socat needs socat (install the Debian package \"socat\")");
+	if (rk_lookpath("nsenter", bin, sizeof(bin), err) < 0)
+		return rk_err_wrap(err, "--port-driver=socat needs nsenter (install the Debian package \"util-linux\")");
+	return 0;
+}
+
+/* check_builtin() - the --builtin-* flags (checked for slirp4netns too) */
+static int check_builtin(const struct rk_opts *o, struct rk_err *err)
+{
+	if (o->busy_poll_us < 0 || o->busy_poll_us > 1000000)
+		return rk_err_set(err, "invalid --builtin-busy-poll: %d (must be 0..1000000)",
+				  o->busy_poll_us);
+	if (o->builtin_udp_timeout < 1)
+		return rk_err_set(err, "invalid --builtin-udp-timeout: %d (must be >= 1)",
+				  o->builtin_udp_timeout);
+	if (o->builtin_udp_max_flows < 1 || o->builtin_udp_max_flows > 1000000)
+		return rk_err_set(err, "invalid --builtin-udp-max-flows: %d (must be 1..1000000)",
+				  o->builtin_udp_max_flows);
+	if (o->builtin_tcp_keepalive < 0 || o->builtin_tcp_keepalive > 32767)
+		return rk_err_set(err, "invalid --builtin-tcp-keepalive: %d (must be 0..32767)",
+				  o->builtin_tcp_keepalive);
+	return 0;
+}
+
+static int check_gvisor(const struct rk_opts *o, struct rk_err *err)
+{
+	return rk_err_set(err, "port driver \"%s\" is not supported by this implementation yet",
+			  o->port_driver);
+}
+
+/* raise_nofile() - RLIMIT_NOFILE soft limit to the hard limit, as Go does:
+ * every forwarded TCP connection costs two fds */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static struct rk_port_driver *create_builtin(struct parent *p, struct rk_err *err)
+{
+	struct rk_builtin_cfg cfg = {
+		.udp_timeout = p->o->builtin_udp_timeout,
+		.udp_max_flows = p->o->builtin_udp_max_flows,
+		.tcp_keepalive = p->o->builtin_tcp_keepalive,
+		.tp_mask = p->tp_mask,
+	};
+
+	raise_nofile();
+	return rk_builtin_new(&p->loop, rk_steal_fd(&p->chan[0]), &cfg, err);
+}
+
+static struct rk_port_driver *create_socat(struct parent *p, struct rk_err *err)
+{
+	return rk_socat_port_new(&p->loop, p->child, p->net.netns, err);
+}
+
+static struct rk_port_driver *create_slirp4netns(struct parent *p, struct rk_err *err)
+{
+	return rk_slirp4netns_port_new(p->net.api_socket, p->net.cfg.ip, err);
+}
+
+static const struct port_driver_kind port_drivers[] = {
+	{ .name = "none", .check = check_none },
+	{ .name = "implicit", .net = "pasta", .check = check_implicit },
+	{ .name = "builtin", .protos = rk_builtin_protos, .non_host = true,
+	  .chan = true, .check = check_builtin, .create = create_builtin },
+	{ .name = "slirp4netns", .protos = rk_slirp4netns_protos,
+	  .quoted_unsupported = true, .net = "slirp4netns", .non_host = true,
+	  .check = check_builtin, .create = create_slirp4netns },
+	{ .name = "socat", .protos = rk_socat_protos,
+	  .quoted_unsupported = true, .non_host = true, .check = check_socat,
+	  .create = create_socat },
+	{ .name = "gvisor-tap-vsock", .non_host = true, .check = check_gvisor },
+};
+
+/* check_publish() - every -p spec parses and validates, and port driver
+ * @k serves its protocol (each driver's own message: builtin refuses
+ * sctp, slirp4netns and socat also *6); returns 0 or -1 */
+static int check_publish(const struct rk_opts *o, const struct port_driver_kind *k,
+			 struct rk_err *err)
+{
 	for (int i = 0; i < o->publish.n; i++) {
 		const char *s = o->publish.v[i];
 		struct rk_port_spec sp;
-		bool sctp;
+		bool served = false;
 
 		if (rk_port_spec_parse(s, &sp, err) < 0 ||
 		    rk_port_spec_validate(&sp, NULL, 0, err) < 0)
 			return -1;
-		sctp = !strncmp(sp.proto, "sctp", 4);
-		if (builtin && sctp)
-			return rk_err_set(err, "failed to expose port %s: unsupported port protocol %s",
-					  s, sp.proto);
-		if (!builtin && (sctp || sp.proto[strlen(sp.proto) - 1] == '6'))
+		for (const char *const *q = k->protos; *q && !served; q++)
+			served = !strcmp(*q, sp.proto);
+		if (served)
+			continue;
+		if (k->quoted_unsupported)
 			return rk_err_set(err, "failed to expose port %s: unsupported protocol \"%s\"",
 					  s, sp.proto);
+		return rk_err_set(err, "failed to expose port %s: unsupported port protocol %s",
+				  s, sp.proto);
 	}
 	return 0;
 }
 
-/* validate_ports() - port-driver checks that depend on the network */
-static int validate_ports(const struct rk_opts *o, struct rk_err *err)
+/* validate_ports() - port-driver checks that depend on the network; sets
+ * *@kind to the driver's entry.  Returns 0 or -1 */
+static int validate_ports(const struct rk_opts *o,
+			  const struct port_driver_kind **kind, struct rk_err *err)
 {
-	const char *pd = o->port_driver;
+	const struct port_driver_kind *k = NULL;
 
-	if (!strcmp(pd, "none")) {
-		if (o->publish.n)
-			return rk_err_set(err, "port driver \"none\" does not support publishing ports");
-		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(port_drivers) && !k; i++) {
+		if (!strcmp(port_drivers[i].name, o->port_driver))
+			k = &port_drivers[i];
 	}
-	if (!strcmp(pd, "implicit")) {
-		if (strcmp(o->net, "pasta"))
-			return rk_err_set(err, "port driver requires pasta network");
-		if (o->publish.n)
-			rk_warn("--publish is ignored with --port-driver=implicit: pasta forwards every port bound in the namespace by itself");
-		return 0;
-	}
-	if (!strcmp(pd, "socat")) {
-		char bin[4096];
-
-		if (!strcmp(o->net, "host"))
-			return rk_err_set(err, "port driver requires non-host network");
-		rk_warn("--port-driver=socat is deprecated (upstream removed it in v0.14.0); use --port-driver=builtin");
-		if (rk_lookpath("socat", bin, sizeof(bin), err) < 0)
-			return rk_err_wrap(err, "--port-driver=socat needs socat (install the Debian package \"socat\")");
-		if (rk_lookpath("nsenter", bin, sizeof(bin), err) < 0)
-			return rk_err_wrap(err, "--port-driver=socat needs nsenter (install the Debian package \"util-linux\")");
-		return check_publish(o, err);
-	}
-	if (!strcmp(pd, "slirp4netns") || !strcmp(pd, "builtin") ||
-	    !strcmp(pd, "gvisor-tap-vsock")) {
-		if (!strcmp(pd, "slirp4netns") && strcmp(o->net, "slirp4netns"))
-			return rk_err_set(err, "port driver requires slirp4netns network");
-		if (!strcmp(o->net, "host"))
-			return rk_err_set(err, "port driver requires non-host network");
-		if (!strcmp(pd, "gvisor-tap-vsock"))
-			return rk_err_set(err, "port driver \"%s\" is not supported by this implementation yet",
-					  pd);
-		if (o->busy_poll_us < 0 || o->busy_poll_us > 1000000)
-			return rk_err_set(err, "invalid --builtin-busy-poll: %d (must be 0..1000000)",
-					  o->busy_poll_us);
-		if (o->builtin_udp_timeout < 1)
-			return rk_err_set(err, "invalid --builtin-udp-timeout: %d (must be >= 1)",
-					  o->builtin_udp_timeout);
-		if (o->builtin_udp_max_flows < 1 || o->builtin_udp_max_flows > 1000000)
-			return rk_err_set(err, "invalid --builtin-udp-max-flows: %d (must be 1..1000000)",
-					  o->builtin_udp_max_flows);
-		if (o->builtin_tcp_keepalive < 0 || o->builtin_tcp_keepalive > 32767)
-			return rk_err_set(err, "invalid --builtin-tcp-keepalive: %d (must be 0..32767)",
-					  o->builtin_tcp_keepalive);
-		return check_publish(o, err);
-	}
-	return rk_err_set(err, "unknown port driver: %s", pd);
+	if (!k)
+		return rk_err_set(err, "unknown port driver: %s", o->port_driver);
+	*kind = k;
+	if (k->net && strcmp(o->net, k->net))
+		return rk_err_set(err, "port driver requires %s network", k->net);
+	if (k->non_host && !strcmp(o->net, "host"))
+		return rk_err_set(err, "port driver requires non-host network");
+	if (k->check && k->check(o, err) < 0)
+		return -1;
+	return k->protos ? check_publish(o, k, err) : 0;
 }
 
 static int send_msg(struct parent *p, json_t *m, struct rk_err *err)
@@ -373,7 +457,7 @@ static int start_child(struct parent *p, struct rk_err *err)
 	snprintf(buf, sizeof(buf), "%u", (unsigned)getegid());
 	setenv("ROOTLESSKIT_PARENT_EGID", buf, 1);
 
-	if (!strcmp(p->o->port_driver, "builtin") &&
+	if (p->pdk->chan &&
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, p->chan) < 0)
 		return rk_err_errno(err, errno, "socketpair");
 	if (pipe2(p2c, O_CLOEXEC) < 0)
@@ -474,18 +558,6 @@ static void child_cb(struct rk_watch *w, uint32_t events)
 	container_of(w, struct parent, childw)->child_exited = true;
 }
 
-/* raise_nofile() - RLIMIT_NOFILE soft limit to the hard limit, as Go does:
- * every forwarded TCP connection costs two fds */
-static void raise_nofile(void)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-}
-
 /* start_ports() - the event loop, the port driver and every -p port;
  * returns 0 or -1 ("failed to expose port SPEC: ...") */
 static int start_ports(struct parent *p, struct rk_err *err)
@@ -498,26 +570,9 @@ static int start_ports(struct parent *p, struct rk_err *err)
 	if (rk_loop_add(&p->loop, &p->sigw, EPOLLIN) < 0 ||
 	    rk_loop_add(&p->loop, &p->childw, EPOLLIN) < 0)
 		return rk_err_errno(err, errno, "epoll_ctl");
-	if (!strcmp(p->o->port_driver, "builtin")) {
-		struct rk_builtin_cfg cfg = {
-			.udp_timeout = p->o->builtin_udp_timeout,
-			.udp_max_flows = p->o->builtin_udp_max_flows,
-			.tcp_keepalive = p->o->builtin_tcp_keepalive,
-			.tp_mask = p->tp_mask,
-		};
-
-		raise_nofile();
-		p->ports.drv = rk_builtin_new(&p->loop, rk_steal_fd(&p->chan[0]),
-					      &cfg, err);
-	} else if (!strcmp(p->o->port_driver, "socat")) {
-		p->ports.drv = rk_socat_port_new(&p->loop, p->child,
-						 p->net.netns, err);
-	} else if (!strcmp(p->o->port_driver, "slirp4netns")) {
-		p->ports.drv = rk_slirp4netns_port_new(p->net.api_socket,
-						       p->net.cfg.ip, err);
-	} else {
+	if (!p->pdk->create)
 		return 0;
-	}
+	p->ports.drv = p->pdk->create(p, err);
 	if (!p->ports.drv)
 		return -1;
 	for (int i = 0; i < p->o->publish.n; i++) {
@@ -661,11 +716,11 @@ int rk_parent_main(struct rk_opts *o, struct rk_err *err)
 		return rk_err_set(err, "no command specified");
 	preflight();
 	if (rk_parent_validate(o, err) < 0 ||
-	    rk_net_prepare(&p.net, o, err) < 0 || validate_ports(o, err) < 0)
+	    rk_net_prepare(&p.net, o, err) < 0 || validate_ports(o, &p.pdk, err) < 0)
 		return -1;
 	warn_propagation(o->propagation);
 	if (p.net.kind == RK_NET_SLIRP4NETNS &&
-	    !strcmp(o->port_driver, "slirp4netns"))
+	    p.pdk->create == create_slirp4netns)
 		socks[1] = ".s4nn.sock";
 	p.reaper = !strcmp(o->reaper, "true") ||
 		   (!strcmp(o->reaper, "auto") && o->pidns);

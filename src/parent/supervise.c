@@ -42,16 +42,9 @@
 #include "../lib/log.h"
 #include "../lib/proc.h"
 #include "../lib/signame.h"
+#include "../lib/util.h"
 
-#define HEALTHY_NS	(30ULL * 1000000000ULL)
-
-static uint64_t now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
-}
+#define HEALTHY_MS	(30ULL * 1000ULL)
 
 static const char *helper_name(const struct rk_supervise *s)
 {
@@ -66,7 +59,7 @@ static int watch_helper(struct rk_supervise *s, struct rk_err *err)
 		rk_loop_close(s->loop, &s->pw);
 		return rk_err_errno(err, errno, "watching %s", helper_name(s));
 	}
-	s->started_ns = now_ns();
+	s->started_ms = rk_now_ms();
 	return 0;
 }
 
@@ -157,7 +150,7 @@ static void helper_cb(struct rk_watch *w, uint32_t events)
 	rk_warn("network/%s: %s exited unexpectedly (%s); restarting it",
 		helper_name(s), helper_name(s), st);
 	rk_debug("network/%s: its output: %s", helper_name(s), out);
-	if (now_ns() - s->started_ns >= HEALTHY_NS) {
+	if (rk_now_ms() - s->started_ms >= HEALTHY_MS) {
 		s->tries = 0;
 		arm(s, 0);
 	} else {

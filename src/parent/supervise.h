@@ -26,7 +26,7 @@ struct rk_supervise {
 	const char *statedir;
 	struct rk_watch pw;		/* pidfd of the running helper */
 	struct rk_watch tw;		/* timerfd: the next restart */
-	uint64_t started_ns;		/* when the running helper started */
+	uint64_t started_ms;		/* when the running helper started */
 	int tries;			/* failed restarts in a row */
 	int restarts;			/* successful restarts so far */
 	bool failed;			/* gave up: @err says why */

@@ -13,12 +13,6 @@
 #include "../lib/loop.h"
 #include "port.h"
 
-union rk_sa {
-	struct sockaddr sa;
-	struct sockaddr_in in;
-	struct sockaddr_in6 in6;
-};
-
 /*
  * The channel between parent and child is a SOCK_SEQPACKET socketpair made
  * before the child is cloned.  The parent asks for a batch of fresh,
@@ -81,8 +75,5 @@ int rk_builtin_child_serve(int chan);
  * family AF_NETLINK), for per-client routes.  Returns 0 or -1
  */
 int rk_builtin_child_send_rtnl(int chan);
-
-/* rk_sa_str() - "ip:port" ("[ip]:port" for IPv6) of @a into @buf; returns buf */
-char *rk_sa_str(const union rk_sa *a, char *buf, size_t cap);
 
 #endif

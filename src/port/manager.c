@@ -21,21 +21,19 @@
 int rk_ports_add(struct rk_ports *m, const struct rk_port_spec *spec,
 		 struct rk_port_status *out, struct rk_err *err)
 {
-	struct rk_port_status *cur;
 	void *priv = NULL;
 	int id, i;
 
 	if (!m->drv)
 		return rk_err_set(err, "no PortDriver is available");
-	cur = calloc((size_t)m->n + 1, sizeof(*cur));
-	if (!cur)
-		return rk_err_errno(err, ENOMEM, "add port");
-	for (i = 0; i < m->n; i++)
-		cur[i] = m->v[i].st;
-	i = rk_port_spec_validate(spec, cur, m->n, err);
-	free(cur);
-	if (i < 0)
+	/* the spec alone, then the conflict rule against the table, in ID
+	 * order: rk_port_spec_validate()'s checks and messages */
+	if (rk_port_spec_validate(spec, NULL, 0, err) < 0)
 		return -1;
+	for (i = 0; i < m->n; i++) {
+		if (rk_port_spec_conflicts(&m->v[i].st.spec, spec))
+			return rk_err_set(err, "conflict with ID %d", m->v[i].st.id);
+	}
 	if (m->n == m->cap) {
 		int c = m->cap ? m->cap * 2 : 16;
 		struct rk_port_entry *nv = realloc(m->v, (size_t)c * sizeof(*nv));
@@ -116,24 +114,4 @@ bool rk_port_driver_serves(const struct rk_port_driver *d, const char *proto)
 			return true;
 	}
 	return false;
-}
-
-void rk_priv_port_hint(int port, char *buf, int cap)
-{
-	char s[32];
-	int start = 1024;
-
-	buf[0] = '\0';
-	if (rk_read_file("/proc/sys/net/ipv4/ip_unprivileged_port_start", s,
-			 sizeof(s)) > 0)
-		start = atoi(s);
-	if (port >= start)
-		return;
-	/* upstream names the binary only when it is called rootlesskit */
-	snprintf(buf, (size_t)cap,
-		 "cannot expose privileged port %d, you can add 'net.ipv4.ip_unprivileged_port_start=%d' to /etc/sysctl.conf (currently %d)%s, or choose a larger port number (>= %d): ",
-		 port, port, start,
-		 strcmp(program_invocation_short_name, "rootlesskit") ? "" :
-		 ", or set CAP_NET_BIND_SERVICE on rootlesskit binary",
-		 start);
 }

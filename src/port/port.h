@@ -73,21 +73,14 @@ int rk_ports_reattach(struct rk_ports *m);
 /* rk_ports_fini() - unexpose everything, destroy the driver */
 void rk_ports_fini(struct rk_ports *m);
 
+/* What each driver serves (NULL-terminated; its protos, for /v1/info and
+ * for checking -p before the driver exists). */
+extern const char *const rk_builtin_protos[];
+extern const char *const rk_slirp4netns_protos[];
+extern const char *const rk_socat_protos[];
+
 /* rk_port_driver_serves() - true if @proto is in @d's protos list */
 bool rk_port_driver_serves(const struct rk_port_driver *d, const char *proto);
-
-/* rk_priv_port_hint() - the message for a privileged-port bind failure:
- * upstream's "cannot expose privileged port ..." prefix for @port when it
- * is below net.ipv4.ip_unprivileged_port_start, else "" */
-void rk_priv_port_hint(int port, char *buf, int cap);
-
-/*
- * rk_port_listen() - bind (and, for SOCK_STREAM, listen on) the host side
- * of @s with Go's semantics (docs/port.md), non-blocking.  Returns the
- * socket, or -1 with upstream's message in @err ("listen tcp
- * 127.0.0.1:8080: bind: address already in use")
- */
-int rk_port_listen(const struct rk_port_spec *s, int type, struct rk_err *err);
 
 /*
  * rk_slirp4netns_port_new() - the slirp4netns port driver, talking to the

@@ -77,7 +77,7 @@ static int map_set(struct s4_drv *d, int id, int sid, struct rk_err *err)
 	return 0;
 }
 
-static const char *const s4_protos[] = { "tcp", "tcp4", "udp", "udp4", NULL };
+const char *const rk_slirp4netns_protos[] = { "tcp", "tcp4", "udp", "udp4", NULL };
 
 /* go_map_str() - @o printed as Go prints a map[string]interface{}:
  * "map[k1:v1 k2:v2]", keys sorted; returns @buf */
@@ -326,7 +326,7 @@ struct rk_port_driver *rk_slirp4netns_port_new(const char *api_sock,
 		return NULL;
 	}
 	d->drv = (struct rk_port_driver){
-		.name = "slirp4netns", .protos = s4_protos,
+		.name = "slirp4netns", .protos = rk_slirp4netns_protos,
 		.disallow_loopback_child_ip = true,
 		.keep_on_unexpose_error = true,
 		.expose = s4_expose, .unexpose = s4_unexpose,

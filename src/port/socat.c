@@ -18,6 +18,7 @@
  * instead.
  */
 #include "port.h"
+#include "listen.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -59,7 +60,7 @@ struct sc_port {
 	int out;		/* memfd: socat's output */
 };
 
-static const char *const sc_protos[] = { "tcp", "tcp4", "udp", "udp4", NULL };
+const char *const rk_socat_protos[] = { "tcp", "tcp4", "udp", "udp4", NULL };
 
 /* sc_start() - start socat for @p; returns 0 or -1 with @err set */
 static int sc_start(struct sc_port *p, struct rk_err *err)
@@ -268,7 +269,7 @@ struct rk_port_driver *rk_socat_port_new(struct rk_loop *loop, pid_t child,
 		return NULL;
 	}
 	d->drv = (struct rk_port_driver){
-		.name = "socat", .protos = sc_protos,
+		.name = "socat", .protos = rk_socat_protos,
 		.expose = sc_expose, .unexpose = sc_unexpose,
 		.destroy = sc_destroy,
 	};

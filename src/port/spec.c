@@ -351,14 +351,18 @@ int rk_port_spec_validate(const struct rk_port_spec *spec,
 	if (spec->child_port < 1 || spec->child_port > 65535)
 		return rk_err_set(err, "invalid ChildPort: %d", spec->child_port);
 	for (int i = 0; i < n; i++) {
-		const struct rk_port_spec *e = &existing[i].spec;
-
-		if (!strcmp(e->proto, spec->proto) &&
-		    !strcmp(e->parent_ip, spec->parent_ip) &&
-		    e->parent_port == spec->parent_port)
+		if (rk_port_spec_conflicts(&existing[i].spec, spec))
 			return rk_err_set(err, "conflict with ID %d", existing[i].id);
 	}
 	return 0;
+}
+
+bool rk_port_spec_conflicts(const struct rk_port_spec *a,
+			    const struct rk_port_spec *b)
+{
+	return !strcmp(a->proto, b->proto) &&
+	       !strcmp(a->parent_ip, b->parent_ip) &&
+	       a->parent_port == b->parent_port;
 }
 
 /**

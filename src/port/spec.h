@@ -45,6 +45,11 @@ int rk_port_spec_validate(const struct rk_port_spec *spec,
 			  const struct rk_port_status *existing, int n,
 			  struct rk_err *err);
 
+/* rk_port_spec_conflicts() - the conflict rule of rk_port_spec_validate():
+ * @a and @b have the same proto string, parent IP string and parent port */
+bool rk_port_spec_conflicts(const struct rk_port_spec *a,
+			    const struct rk_port_spec *b);
+
 /* rk_port_proto_valid() - true if @proto is one of the nine known protos */
 bool rk_port_proto_valid(const char *proto);
 

@@ -36,33 +36,6 @@ struct tp_route {
 	struct tp_route *next;
 };
 
-/* normalize() - @in without port, v4-mapped IPv6 as IPv4, into @out */
-static void normalize(const union rk_sa *in, union rk_sa *out)
-{
-	memset(out, 0, sizeof(*out));
-	if (in->sa.sa_family == AF_INET6 &&
-	    IN6_IS_ADDR_V4MAPPED(&in->in6.sin6_addr)) {
-		out->in.sin_family = AF_INET;
-		memcpy(&out->in.sin_addr, &in->in6.sin6_addr.s6_addr[12], 4);
-	} else if (in->sa.sa_family == AF_INET6) {
-		out->in6.sin6_family = AF_INET6;
-		out->in6.sin6_addr = in->in6.sin6_addr;
-	} else {
-		out->in.sin_family = AF_INET;
-		out->in.sin_addr = in->in.sin_addr;
-	}
-}
-
-/* same_addr() - @a and @b (normalized) are the same address */
-static bool same_addr(const union rk_sa *a, const union rk_sa *b)
-{
-	if (a->sa.sa_family != b->sa.sa_family)
-		return false;
-	if (a->sa.sa_family == AF_INET)
-		return a->in.sin_addr.s_addr == b->in.sin_addr.s_addr;
-	return !memcmp(&a->in6.sin6_addr, &b->in6.sin6_addr, 16);
-}
-
 /* addr_of() - pointer to the raw address bytes of @a */
 static const void *addr_of(const union rk_sa *a)
 {
@@ -70,27 +43,22 @@ static const void *addr_of(const union rk_sa *a)
 					    (const void *)&a->in6.sin6_addr;
 }
 
-static unsigned bucket(const union rk_sa *a)
+/* bucket() - the hash chain of the (normalized) client address @a */
+static struct tp_route **bucket(struct rk_tp *t, const union rk_sa *a)
 {
-	const unsigned char *p = addr_of(a);
-	size_t n = a->sa.sa_family == AF_INET ? 4 : 16;
-	unsigned h = 2166136261u;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 16777619u;
-	return h % 64;
+	return &t->hash[rk_sa_hash(a) % ARRAY_SIZE(t->hash)];
 }
 
 /* route_ref() - a reference on the route for @c with source @t, added if
  * new; returns 0, or -1 (another target holds it, or netlink failed) */
 static int route_ref(struct rk_tp *t, const union rk_sa *c, const union rk_sa *tg)
 {
-	struct tp_route **pp = &t->hash[bucket(c)], *r;
+	struct tp_route **pp = bucket(t, c), *r;
 	struct rk_err err;
 
 	for (r = *pp; r; r = r->next) {
-		if (same_addr(&r->client, c)) {
-			if (!same_addr(&r->target, tg))
+		if (rk_sa_equal(&r->client, c)) {
+			if (!rk_sa_equal(&r->target, tg))
 				return -1;
 			r->refs++;
 			return 0;
@@ -120,9 +88,9 @@ void rk_tp_release(struct rk_tp *t, const union rk_sa *client)
 	union rk_sa c;
 	struct rk_err err;
 
-	normalize(client, &c);
-	for (pp = &t->hash[bucket(&c)]; (r = *pp); pp = &r->next) {
-		if (!same_addr(&r->client, &c))
+	rk_sa_addr_only(client, &c);
+	for (pp = bucket(t, &c); (r = *pp); pp = &r->next) {
+		if (!rk_sa_equal(&r->client, &c))
 			continue;
 		if (--r->refs > 0)
 			return;
@@ -144,8 +112,8 @@ bool rk_tp_bind(struct rk_tp *t, int fd, int type, const union rk_sa *target,
 	int one = 1, bit;
 	socklen_t len;
 
-	normalize(client, &c);
-	normalize(target, &tg);
+	rk_sa_addr_only(client, &c);
+	rk_sa_addr_only(target, &tg);
 	v4 = c.sa.sa_family == AF_INET;
 	if (c.sa.sa_family != tg.sa.sa_family)
 		return false;

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 
 #include "../child/transparent.h"	/* RK_TP_* */
-#include "builtin.h"
+#include "../lib/sockaddr.h"
 
 struct tp_route;
 
