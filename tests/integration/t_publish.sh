@@ -6,6 +6,8 @@
 # processes, listeners of the ports exposed before the failing one).
 . "$(dirname "$0")/lib.sh"
 mkdir -p "$TMP/tmpdir"
+# our own path to slirp4netns, so that the leak check sees only ours
+mkdir -p "$TMP/s4" && ln -s "$(command -v slirp4netns)" "$TMP/s4/slirp4netns"
 set -- $(free_ports 2)
 p=$1 q=$2
 
@@ -15,13 +17,13 @@ start_fail() {
 	_want=$2
 	shift 2
 	rm -f "$TMP/ran"
-	before=$(pgrep -u "$(id -u)" -c slirp4netns || true)
-	TMPDIR="$TMP/tmpdir" "$RK" --net=slirp4netns --port-driver=builtin "$@" touch "$TMP/ran" 2>"$TMP/err"
+	TMPDIR="$TMP/tmpdir" "$RK" --net=slirp4netns --slirp4netns-binary="$TMP/s4/slirp4netns" \
+		--port-driver=builtin "$@" touch "$TMP/ran" 2>"$TMP/err"
 	is "$?" 1 "$_d: exit status 1"
 	contains "$TMP/err" "[rootlesskit:parent] error: $_want" "$_d: message"
 	check "$_d: the command did not run" test ! -e "$TMP/ran"
 	is "$(ls "$TMP/tmpdir" | wc -l)" 0 "$_d: no state dir left"
-	is "$(pgrep -u "$(id -u)" -c slirp4netns || true)" "$before" "$_d: no slirp4netns left"
+	is "$(pgrep -c -f "^$TMP/s4/slirp4netns" || true)" 0 "$_d: no slirp4netns left"
 }
 
 # a host process holds 127.0.0.1:$q
