@@ -141,7 +141,7 @@ static int request(struct rk_client *c, const char *method, const char *path,
 	if (r->code / 100 == 2)
 		return 0;
 	{
-		json_t *j = r->body.len ? json_loadb(r->body.p, r->body.len, 0, NULL) : NULL;
+		json_auto_t *j = r->body.len ? json_loadb(r->body.p, r->body.len, 0, NULL) : NULL;
 		const char *m = json_string_value(json_object_get(j, "message"));
 		char q[1024];
 
@@ -151,7 +151,6 @@ static int request(struct rk_client *c, const char *method, const char *path,
 			go_quote(r->body.p ? r->body.p : "", r->body.len, q, sizeof(q));
 			rk_err_set(err, "unexpected HTTP status %s, body=%s", r->status, q);
 		}
-		json_decref(j);
 	}
 	free(r->body.p);
 	r->body.p = NULL;
@@ -200,7 +199,8 @@ int rk_client_list_ports(struct rk_client *c, struct rk_port_status **out,
 			 int *n, struct rk_err *err)
 {
 	struct reply r;
-	json_t *j, *v;
+	json_auto_t *j = NULL;
+	json_t *v;
 	size_t i;
 
 	*out = NULL;
@@ -208,50 +208,38 @@ int rk_client_list_ports(struct rk_client *c, struct rk_port_status **out,
 	if (request(c, "GET", "/v1/ports", NULL, &r, err) < 0 ||
 	    !(j = decode(&r, err)))
 		return -1;
-	if (json_is_null(j)) {		/* upstream's empty list */
-		json_decref(j);
+	if (json_is_null(j))		/* upstream's empty list */
 		return 0;
-	}
-	if (!json_is_array(j)) {
-		json_decref(j);
+	if (!json_is_array(j))
 		return rk_err_set(err, "invalid reply: not a list of ports");
-	}
 	*out = calloc(json_array_size(j) + 1, sizeof(**out));
-	if (!*out) {
-		json_decref(j);
+	if (!*out)
 		return rk_err_errno(err, ENOMEM, "list ports");
-	}
 	json_array_foreach(j, i, v) {
 		if (rk_port_status_from_json(v, &(*out)[i], err) < 0) {
-			json_decref(j);
 			free(*out);
 			*out = NULL;
 			return -1;
 		}
 	}
 	*n = (int)json_array_size(j);
-	json_decref(j);
 	return 0;
 }
 
 int rk_client_add_port(struct rk_client *c, const struct rk_port_spec *spec,
 		       struct rk_port_status *out, struct rk_err *err)
 {
-	json_t *js = rk_port_spec_to_json(spec), *j;
+	json_auto_t *js = rk_port_spec_to_json(spec), *j = NULL;
 	cleanup_free char *body = js ? json_dumps(js, JSON_COMPACT |
 						  JSON_PRESERVE_ORDER) : NULL;
 	struct reply r;
-	int ret;
 
-	json_decref(js);
 	if (!body)
 		return rk_err_errno(err, ENOMEM, "add port");
 	if (request(c, "POST", "/v1/ports", body, &r, err) < 0 ||
 	    !(j = decode(&r, err)))
 		return -1;
-	ret = rk_port_status_from_json(j, out, err);
-	json_decref(j);
-	return ret;
+	return rk_port_status_from_json(j, out, err);
 }
 
 int rk_client_remove_port(struct rk_client *c, int id, struct rk_err *err)

@@ -86,7 +86,7 @@ static void post_ports(struct rk_api *a, const struct rk_http_req *req,
 	struct rk_port_status st;
 	struct rk_err err = { 0 };
 	json_error_t je;
-	json_t *j;
+	json_auto_t *j = NULL;
 
 	if (req->body_len == 0) {
 		set_error(resp, 400, "EOF");
@@ -98,11 +98,9 @@ static void post_ports(struct rk_api *a, const struct rk_http_req *req,
 		return;
 	}
 	if (rk_port_spec_from_json(j, &spec, &err) < 0) {
-		json_decref(j);
 		set_error(resp, 400, err.msg);
 		return;
 	}
-	json_decref(j);
 	if (rk_ports_add(a->ports, &spec, &st, &err) < 0) {
 		set_error(resp, 400, err.msg);
 		return;

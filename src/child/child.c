@@ -54,27 +54,22 @@
 
 static int send_name(int fd, const char *name, struct rk_err *err)
 {
-	json_t *m = json_pack("{s:s}", "Name", name);
-	int r = rk_msg_send(fd, m, err);
+	json_auto_t *m = json_pack("{s:s}", "Name", name);
 
-	json_decref(m);
-	return r;
+	return rk_msg_send(fd, m, err);
 }
 
 static int wait_name(int fd, const char *name, struct rk_err *err)
 {
-	json_t *m = rk_msg_recv(fd, name, err);
+	json_auto_t *m = rk_msg_recv(fd, name, err);
 
-	if (!m)
-		return -1;
-	json_decref(m);
-	return 0;
+	return m ? 0 : -1;
 }
 
 /* recv_netcfg() - ParentInitNetworkDriverCompleted into @cfg */
 static int recv_netcfg(int fd, struct rk_netcfg *cfg, struct rk_err *err)
 {
-	json_t *m = rk_msg_recv(fd, "ParentInitNetworkDriverCompleted", err);
+	json_auto_t *m = rk_msg_recv(fd, "ParentInitNetworkDriverCompleted", err);
 	const char *dev = "", *ip = "", *gw = "", *dns = "";
 	int cfgif = 0;
 	json_error_t jerr;
@@ -86,7 +81,6 @@ static int recv_netcfg(int fd, struct rk_netcfg *cfg, struct rk_err *err)
 			   "Dev", &dev, "IP", &ip, "Netmask", &cfg->prefix,
 			   "Gateway", &gw, "DNS0", &dns, "MTU", &cfg->mtu,
 			   "ConfiguresInterface", &cfgif) < 0) {
-		json_decref(m);
 		return rk_err_set(err, "bad ParentInitNetworkDriverCompleted: %s",
 				  jerr.text);
 	}
@@ -95,7 +89,6 @@ static int recv_netcfg(int fd, struct rk_netcfg *cfg, struct rk_err *err)
 	snprintf(cfg->gateway, sizeof(cfg->gateway), "%s", gw);
 	snprintf(cfg->dns, sizeof(cfg->dns), "%s", dns);
 	cfg->configures_iface = cfgif;
-	json_decref(m);
 	return 0;
 }
 

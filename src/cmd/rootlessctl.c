@@ -275,19 +275,18 @@ static json_t *canonical_info(json_t *in)
 static int cmd_info(struct ctl *c, struct rk_err *err)
 {
 	struct rk_client cl;
-	json_t *in, *o, *nd, *pd;
+	json_auto_t *in = NULL, *o = NULL;
+	json_t *nd, *pd;
 	char buf[1024];
 
 	if (client(c, &cl, err) < 0 || rk_client_info(&cl, &in, err) < 0)
 		return -1;
 	o = canonical_info(in);
-	json_decref(in);
 	if (c->json) {
 		char *s = json_dumps(o, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
 
 		printf("%s\n", s ? s : "");
 		free(s);
-		json_decref(o);
 		return 0;
 	}
 	printf("- REST API version: %s\n", json_string_value(json_object_get(o, "apiVersion")));
@@ -308,7 +307,6 @@ static int cmd_info(struct ctl *c, struct rk_err *err)
 		go_strings(json_object_get(pd, "protos"), buf, sizeof(buf));
 		printf("  - Supported protocols: %s\n", buf);
 	}
-	json_decref(o);
 	return 0;
 }
 

@@ -132,7 +132,8 @@ static json_t *call(struct s4_drv *d, json_t *req, struct rk_err *err)
 	cleanup_fd int fd = -1;
 	cleanup_free char *line = NULL;
 	char buf[8192], *text;
-	json_t *rep, *ret, *e;
+	json_auto_t *rep = NULL;
+	json_t *ret, *e;
 	json_error_t je;
 	ssize_t r;
 
@@ -169,7 +170,6 @@ static json_t *call(struct s4_drv *d, json_t *req, struct rk_err *err)
 	rk_debug("slirp4netns API reply: %s", buf);
 	rep = json_loads(buf, JSON_DISABLE_EOF_CHECK, &je);
 	if (!json_is_object(rep)) {
-		json_decref(rep);
 		rk_err_set(err, "unexpected reply: %s", buf);
 		return NULL;
 	}
@@ -178,31 +178,24 @@ static json_t *call(struct s4_drv *d, json_t *req, struct rk_err *err)
 		char m[1024];
 
 		rk_err_set(err, "reply.Error: %s", go_map_str(e, m, sizeof(m)));
-		json_decref(rep);
 		return NULL;
 	}
 	ret = json_object_get(rep, "return");
 	if (!json_is_object(ret)) {
 		rk_err_set(err, "unexpected reply: %s", buf);
-		json_decref(rep);
 		return NULL;
 	}
-	json_incref(ret);
-	json_decref(rep);
-	return ret;
+	return json_incref(ret);
 }
 
 /* s4_remove() - remove_hostfwd @id; returns 0 or -1 with @err set */
 static int s4_remove(struct s4_drv *d, int id, struct rk_err *err)
 {
-	json_t *ret = call(d, json_pack("{s:s, s:{s:i}}", "execute",
-					"remove_hostfwd", "arguments", "id", id),
-			   err);
+	json_auto_t *ret = call(d, json_pack("{s:s, s:{s:i}}", "execute",
+					     "remove_hostfwd", "arguments", "id", id),
+				err);
 
-	if (!ret)
-		return -1;
-	json_decref(ret);
-	return 0;
+	return ret ? 0 : -1;
 }
 
 /* s4_add() - add_hostfwd for @s; returns slirp4netns's ID or -1 */
@@ -213,8 +206,8 @@ static int s4_add(struct rk_port_driver *drv, const struct rk_port_spec *s,
 	const char *guest = s->child_ip[0] ? s->child_ip : d->child_ip;
 	char proto[8];
 	struct in_addr a;
-	json_t *ret, *id;
-	int r;
+	json_auto_t *ret = NULL;
+	json_t *id;
 
 	if (!rk_port_driver_serves(drv, s->proto))
 		return rk_err_set(err, "unsupported protocol \"%s\"", s->proto);
@@ -240,12 +233,9 @@ static int s4_add(struct rk_port_driver *drv, const struct rk_port_spec *s,
 
 		rk_err_set(err, "unexpected reply: %s", t ? t : "?");
 		free(t);
-		json_decref(ret);
 		return -1;
 	}
-	r = (int)json_integer_value(id);
-	json_decref(ret);
-	return r;
+	return (int)json_integer_value(id);
 }
 
 /* s4_expose() - rk_port_driver.expose: add_hostfwd; returns the API ID
