@@ -41,7 +41,7 @@ if [ "${1:-}" = user ]; then
 	i=0
 	while [ ! -e "$sd/child_pid" ] && [ "$i" -lt 400 ]; do i=$((i + 1)); sleep 0.05; done
 	check "rootlesskit --net=slirp4netns --port-driver=builtin -p 127.0.0.1:$port:80/tcp starts" test -e "$sd/child_pid"
-	got=$(curl -sS --retry 20 --retry-delay 0 --retry-connrefused --max-time 10 "http://127.0.0.1:$port/" 2>&1)
+	got=$(curl -sS --retry 20 --retry-delay 0 --retry-connrefused --max-time 10 "http://127.0.0.1:$port/" 2>"$www.curl")
 	check "curl through the published port (got: $got)" test "$got" = "hello from the installed rootlesskit"
 	info=$(ROOTLESSKIT_STATE_DIR=$sd rootlessctl info --json 2>&1)
 	check "rootlessctl info --json: API up, builtin port driver" sh -c 'echo "$1" | grep -q "\"apiVersion\"" && echo "$1" | grep -q "\"driver\": *\"builtin\""' sh "$info"
@@ -61,12 +61,12 @@ if [ "${1:-}" = user ]; then
 	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 	(cd "$www" && exec systemd-socket-activate -l "127.0.0.1:$port" sh -c "exec $cmd") >"$www.log" 2>&1 &
 	pid=$!
-	got=$(curl -sS --retry 20 --retry-delay 0 --retry-connrefused --max-time 20 "http://127.0.0.1:$port/index.html" 2>&1)
+	got=$(curl -sS --retry 20 --retry-delay 0 --retry-connrefused --max-time 20 "http://127.0.0.1:$port/index.html" 2>"$www.curl")
 	check "the example unit's command serves its socket-activated port (got: $got)" test "$got" = "hello from the installed rootlesskit"
 	kill "$pid"
 	wait "$pid"
 	[ "$got" = "hello from the installed rootlesskit" ] || sed 's/^/#   /' "$www.log"
-	rm -rf "$www" "$www.log" "$rt"
+	rm -rf "$www" "$www.log" "$www.curl" "$rt"
 	echo "user: done"
 	exit 0
 fi
