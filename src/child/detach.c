@@ -55,6 +55,34 @@
 #include "transparent.h"
 
 /**
+ * fork_piped() - fork with a pipe from the new process back to the caller
+ * @rfd:	in the caller: the read end
+ * @wfd:	in the new process: the write end
+ * @err:	error out
+ *
+ * Return: fork()'s value (the other end is closed on each side), or -1
+ * with @err set
+ */
+static pid_t fork_piped(int *rfd, int *wfd, struct rk_err *err)
+{
+	int p[2];
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return rk_err_errno(err, errno, "pipe");
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return rk_err_errno(err, errno, "fork");
+	}
+	close(p[pid == 0 ? 0 : 1]);
+	*rfd = p[0];
+	*wfd = p[1];
+	return pid;
+}
+
+/**
  * rk_netns_create() - a new network namespace bind-mounted on @path
  * @dirfd:	the state directory, where "netns" must not exist yet
  * @path:	$SD/netns, the file to create (0400) and mount on
@@ -69,20 +97,15 @@ int rk_netns_create(int dirfd, const char *path, struct rk_err *err)
 					     "mount --bind /proc/self/ns/net" };
 	cleanup_fd int fd = openat(dirfd, "netns", O_WRONLY | O_CREAT | O_EXCL |
 					   O_CLOEXEC | O_NOFOLLOW, 0400);
-	int res[2], fail[2] = { 0, 0 };
+	int rfd = -1, wfd = -1, fail[2] = { 0, 0 };
 	pid_t pid;
 
 	if (fd < 0)
 		return rk_err_errno(err, errno,
 				    "failed to create a detached netns on \"%s\": open", path);
-	if (pipe2(res, O_CLOEXEC) < 0)
-		return rk_err_errno(err, errno, "pipe");
-	pid = fork();
-	if (pid < 0) {
-		close(res[0]);
-		close(res[1]);
-		return rk_err_errno(err, errno, "fork");
-	}
+	pid = fork_piped(&rfd, &wfd, err);
+	if (pid < 0)
+		return -1;
 	if (pid == 0) {
 		/* report {step, errno} of a failure; nothing on success */
 		int f[2] = { 0, 0 };
@@ -92,13 +115,12 @@ int rk_netns_create(int dirfd, const char *path, struct rk_err *err)
 		else if (mount("/proc/self/ns/net", path, NULL, MS_BIND, NULL) < 0)
 			f[0] = 1, f[1] = errno;
 		if (f[1])
-			rk_write_all(res[1], f, sizeof(f));
+			rk_write_all(wfd, f, sizeof(f));
 		_exit(f[1] ? 1 : 0);
 	}
-	close(res[1]);
-	if (rk_read_all(res[0], fail, sizeof(fail)) < 0)
+	if (rk_read_all(rfd, fail, sizeof(fail)) < 0)
 		fail[1] = errno;
-	close(res[0]);
+	close(rfd);
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 		;
 	if (!fail[1])
@@ -176,27 +198,19 @@ int rk_netns_agent_start(const struct rk_netns_agent_args *a, int *tp,
 			 pid_t *agent_pid, struct rk_err *err)
 {
 	struct agent_result r = { 0 };
-	int res[2];
+	int rfd = -1, wfd = -1;
 	ssize_t n;
 	pid_t pid;
 
 	*tp = 0;
 	*agent_pid = 0;
-	if (pipe2(res, O_CLOEXEC) < 0)
-		return rk_err_errno(err, errno, "pipe");
-	pid = fork();
-	if (pid < 0) {
-		close(res[0]);
-		close(res[1]);
-		return rk_err_errno(err, errno, "fork");
-	}
-	if (pid == 0) {
-		close(res[0]);
-		agent(a, res[1]);
-	}
-	close(res[1]);
-	n = rk_read_all(res[0], &r, sizeof(r));
-	close(res[0]);
+	pid = fork_piped(&rfd, &wfd, err);
+	if (pid < 0)
+		return -1;
+	if (pid == 0)
+		agent(a, wfd);
+	n = rk_read_all(rfd, &r, sizeof(r));
+	close(rfd);
 	if (n != (ssize_t)sizeof(r)) {
 		int status = 0;
 

@@ -63,6 +63,21 @@ ssize_t rk_read_all(int fd, void *buf, size_t len)
 	return (ssize_t)got;
 }
 
+/* fill_close() - @mode and @len bytes of @s into the new file @fd, which
+ * is closed in any case; returns 0, or -1 with errno set */
+static int fill_close(int fd, const char *s, size_t len, mode_t mode)
+{
+	int saved;
+
+	if (fchmod(fd, mode) < 0 || rk_write_all(fd, s, len) < 0) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return close(fd);
+}
+
 /**
  * rk_write_file() - replace a file's contents
  * @path:	file to create or truncate
@@ -75,17 +90,8 @@ ssize_t rk_read_all(int fd, void *buf, size_t len)
 int rk_write_file(const char *path, const char *s, size_t len, mode_t mode)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	int saved;
 
-	if (fd < 0)
-		return -1;
-	if (fchmod(fd, mode) < 0 || rk_write_all(fd, s, len) < 0) {
-		saved = errno;
-		close(fd);
-		errno = saved;
-		return -1;
-	}
-	return close(fd);
+	return fd < 0 ? -1 : fill_close(fd, s, len, mode);
 }
 
 /**
@@ -109,15 +115,9 @@ int rk_create_file_at(int dirfd, const char *name, const char *s, size_t len,
 
 	if (fd < 0)
 		return -1;
-	if (fchmod(fd, mode) < 0 || rk_write_all(fd, s, len) < 0) {
-		saved = errno;
-		close(fd);
-		goto fail;
-	}
-	if (close(fd) == 0)
+	if (fill_close(fd, s, len, mode) == 0)
 		return 0;
 	saved = errno;
-fail:
 	unlinkat(dirfd, name, 0);
 	errno = saved;
 	return -1;
