@@ -145,6 +145,19 @@ for s in ss: s.bind(("127.0.0.1", 0))
 print(" ".join(str(s.getsockname()[1]) for s in ss))' "$1"
 }
 
+# client_ns NS HOSTIF PEERIF NET - as root: network namespace NS joined to
+# the host by a veth pair, host side HOSTIF with NET.1/24, NS side PEERIF
+# with NET.2/24, both up, lo up in NS; both are removed at exit.  Fails
+# (status 1, nothing made) if a network namespace cannot be created.
+client_ns() {
+	ip netns add "$1" 2>/dev/null || return 1
+	trap 'ip netns del "'"$1"'" 2>/dev/null; ip link del "'"$2"'" 2>/dev/null; _cleanup' EXIT
+	ip link add "$2" type veth peer name "$3" && ip link set "$3" netns "$1" &&
+	ip addr add "$4.1/24" dev "$2" && ip link set "$2" up &&
+	ip -n "$1" addr add "$4.2/24" dev "$3" &&
+	ip -n "$1" link set "$3" up && ip -n "$1" link set lo up || diag "veth set-up failed"
+}
+
 # peer_tools - write $TMP/peer_server.py and $TMP/peer_client.py.
 #   python3 $TMP/peer_server.py PORT READYFILE: answers every TCP connection
 #   and every UDP datagram on PORT (IPv4 and IPv6) with the address of the

@@ -10,18 +10,11 @@
 : "${RK_USER:?}"
 NS=rkc$$
 H=rkh$$
-cleanup_ns() { ip netns del "$NS" 2>/dev/null; ip link del "$H" 2>/dev/null; }
-trap 'cleanup_ns; _cleanup' EXIT
-if ! ip netns add "$NS" 2>/dev/null; then
+if ! client_ns "$NS" "$H" rkp$$ 198.18.213; then
 	skip "cannot create a network namespace"
 	done_testing
 	exit
 fi
-ip link add "$H" type veth peer name rkp$$ &&
-ip link set rkp$$ netns "$NS" &&
-ip addr add 198.18.213.1/24 dev "$H" && ip link set "$H" up &&
-ip -n "$NS" addr add 198.18.213.2/24 dev rkp$$ &&
-ip -n "$NS" link set rkp$$ up && ip -n "$NS" link set lo up || diag "veth set-up failed"
 v6=1
 { ip -6 addr add fd42:213::1/64 dev "$H" nodad &&
   ip -n "$NS" -6 addr add fd42:213::2/64 dev rkp$$ nodad; } 2>/dev/null || v6=

@@ -12,19 +12,12 @@
 : "${RK_USER:?}"
 NS=rkf$$
 H=rkfh$$
-cleanup_ns() { ip netns del "$NS" 2>/dev/null; ip link del "$H" 2>/dev/null; }
-trap 'cleanup_ns; _cleanup' EXIT
-if ! ip netns add "$NS" 2>/dev/null; then
+if ! client_ns "$NS" "$H" rkfp$$ 198.18.214; then
 	skip "cannot create a network namespace"
 	done_testing
 	exit
 fi
-ip link add "$H" type veth peer name rkfp$$ &&
-ip link set rkfp$$ netns "$NS" &&
-ip addr add 198.18.214.1/24 dev "$H" && ip link set "$H" up &&
-ip route add 10.214.0.0/16 via 198.18.214.2 dev "$H" &&
-ip -n "$NS" addr add 198.18.214.2/24 dev rkfp$$ &&
-ip -n "$NS" link set rkfp$$ up && ip -n "$NS" link set lo up || diag "veth set-up failed"
+ip route add 10.214.0.0/16 via 198.18.214.2 dev "$H" || diag "route to 10.214.0.0/16 failed"
 chmod 755 "$TMP"
 mkdir -p "$TMP/run"
 chown "$RK_USER" "$TMP/run"
