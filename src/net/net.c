@@ -15,6 +15,7 @@
 #include "../lib/log.h"
 #include "../lib/proc.h"
 #include "../lib/signame.h"
+#include "../lib/util.h"
 
 /* compute_cfg() - addresses from --cidr: child +100, gateway +2, DNS +3 */
 static int compute_cfg(struct rk_net *n, struct rk_err *err)
@@ -35,6 +36,36 @@ static int compute_cfg(struct rk_net *n, struct rk_err *err)
 	n->cfg.mtu = n->o->mtu ? n->o->mtu : 65520;
 	snprintf(n->cfg.dev, sizeof(n->cfg.dev), "%s",
 		 *n->o->ifname ? n->o->ifname : "tap0");
+	return 0;
+}
+
+/* Networks that work with only some port drivers, with upstream's messages
+ * (the reverse rule, a port driver that needs one network, is in
+ * parent.c's table of port drivers) */
+static const struct {
+	const char *net;
+	const char *port_drivers[2];
+	const char *msg;
+} net_port_rules[] = {
+	{ "none", { "none", "builtin" },
+	  "network \"none\" requires either port driver \"none\" or \"builtin\"" },
+	{ "pasta", { "none", "implicit" },
+	  "network \"pasta\" requires port driver \"none\" or \"implicit\"" },
+};
+
+/* check_port_driver() - returns 0 if network @o->net works with port
+ * driver @o->port_driver, else -1 with @err set */
+static int check_port_driver(const struct rk_opts *o, struct rk_err *err)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(net_port_rules); i++) {
+		if (strcmp(net_port_rules[i].net, o->net))
+			continue;
+		for (size_t j = 0; j < ARRAY_SIZE(net_port_rules[i].port_drivers); j++) {
+			if (!strcmp(net_port_rules[i].port_drivers[j], o->port_driver))
+				return 0;
+		}
+		return rk_err_set(err, "%s", net_port_rules[i].msg);
+	}
 	return 0;
 }
 
@@ -95,10 +126,7 @@ int rk_net_prepare(struct rk_net *n, const struct rk_opts *o,
 		n->kind = RK_NET_NONE;
 		if (host_like_checks(o, "none", err) < 0)
 			return -1;
-		if (strcmp(o->port_driver, "none") &&
-		    strcmp(o->port_driver, "builtin"))
-			return rk_err_set(err, "network \"none\" requires either port driver \"none\" or \"builtin\"");
-		return 0;
+		return check_port_driver(o, err);
 	}
 	if (!strcmp(o->net, "slirp4netns")) {
 		n->kind = RK_NET_SLIRP4NETNS;
@@ -112,10 +140,8 @@ int rk_net_prepare(struct rk_net *n, const struct rk_opts *o,
 		if (compute_cfg(n, err) < 0)
 			return -1;
 		n->cfg.configures_iface = true;
-		if (strcmp(o->port_driver, "none") &&
-		    strcmp(o->port_driver, "implicit"))
-			return rk_err_set(err, "network \"pasta\" requires port driver \"none\" or \"implicit\"");
-		n->auto_ports = !strcmp(o->port_driver, "implicit");
+		if (check_port_driver(o, err) < 0)
+			return -1;
 		return rk_pasta_prepare(n, err);
 	}
 	if (!strcmp(o->net, "vpnkit") || !strcmp(o->net, "lxc-user-nic") ||
@@ -145,7 +171,7 @@ int rk_net_start(struct rk_net *n, pid_t pid, int child_pidfd,
 		return rk_err_set(err, "state dir path too long: %s", statedir);
 	switch (n->kind) {
 	case RK_NET_SLIRP4NETNS:
-		if (!strcmp(n->o->port_driver, "slirp4netns") &&
+		if (n->port_api &&
 		    (size_t)snprintf(n->api_socket, sizeof(n->api_socket),
 				     "%s/.s4nn.sock", statedir) >= sizeof(n->api_socket))
 			return rk_err_set(err, "state dir path too long: %s", statedir);

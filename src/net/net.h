@@ -50,7 +50,11 @@ struct rk_net {
 	char bin[PATH_MAX];	/* resolved helper binary */
 	bool sandbox, seccomp;	/* slirp4netns features to enable */
 	bool host_lo_to_ns_lo;	/* pasta supports --host-lo-to-ns-lo */
+	/* what the port driver asks of the helper, set by the parent between
+	 * rk_net_prepare() and rk_net_start() */
 	bool auto_ports;	/* pasta forwards ports (port driver implicit) */
+	bool port_api;		/* slirp4netns serves its API (port driver
+				   slirp4netns) */
 	char api_socket[PATH_MAX]; /* slirp4netns --api-socket, "" if none */
 	char netns[PATH_MAX];	/* --detach-netns: /proc/CHILD/root$SD/netns,
 				   else "" (the child's own netns) */

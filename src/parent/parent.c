@@ -189,6 +189,10 @@ struct port_driver_kind {
 	bool chan;			/* the child makes its sockets: a channel */
 	bool quoted_unsupported;	/* a proto it lacks: "unsupported protocol
 					 * \"P\"" (else "unsupported port protocol P") */
+	bool helper_forwards;		/* the network helper forwards ports
+					 * itself (pasta, implicit) */
+	bool helper_api;		/* ports go through the network helper's
+					 * API socket (slirp4netns) */
 };
 
 static int check_none(const struct rk_opts *o, struct rk_err *err)
@@ -278,12 +282,14 @@ static struct rk_port_driver *create_slirp4netns(struct parent *p, struct rk_err
 
 static const struct port_driver_kind port_drivers[] = {
 	{ .name = "none", .check = check_none },
-	{ .name = "implicit", .net = "pasta", .check = check_implicit },
+	{ .name = "implicit", .net = "pasta", .helper_forwards = true,
+	  .check = check_implicit },
 	{ .name = "builtin", .protos = rk_builtin_protos, .non_host = true,
 	  .chan = true, .check = check_builtin, .create = create_builtin },
 	{ .name = "slirp4netns", .protos = rk_slirp4netns_protos,
 	  .quoted_unsupported = true, .net = "slirp4netns", .non_host = true,
-	  .check = check_builtin, .create = create_slirp4netns },
+	  .helper_api = true, .check = check_builtin,
+	  .create = create_slirp4netns },
 	{ .name = "socat", .protos = rk_socat_protos,
 	  .quoted_unsupported = true, .non_host = true, .check = check_socat,
 	  .create = create_socat },
@@ -719,8 +725,9 @@ int rk_parent_main(struct rk_opts *o, struct rk_err *err)
 	    rk_net_prepare(&p.net, o, err) < 0 || validate_ports(o, &p.pdk, err) < 0)
 		return -1;
 	warn_propagation(o->propagation);
-	if (p.net.kind == RK_NET_SLIRP4NETNS &&
-	    p.pdk->create == create_slirp4netns)
+	p.net.auto_ports = p.pdk->helper_forwards;
+	p.net.port_api = p.pdk->helper_api;
+	if (p.net.port_api)
 		socks[1] = ".s4nn.sock";
 	p.reaper = !strcmp(o->reaper, "true") ||
 		   (!strcmp(o->reaper, "auto") && o->pidns);
