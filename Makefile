@@ -213,6 +213,7 @@ lint-run:
 		src/cmd/rootlesskit-docker-proxy.c -- $(ALL_CPPFLAGS) -std=gnu11
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--suppress=missingIncludeSystem --inline-suppr src
+	tests/contracts.py src
 
 # make deb: dpkg-buildpackage on a copy of the tree in build/deb/src, so the
 # .deb, .buildinfo and .changes land in build/deb/; then lintian

@@ -268,13 +268,6 @@ done:
 	return -1;
 }
 
-/**
- * rk_child_main() - body of the child process
- * @c:		context inherited from the parent
- *
- * Return: the exit status for the child process: the command's status,
- * 255 when it died by a signal, 1 on a set-up error
- */
 int rk_child_main(struct rk_child_ctx *c)
 {
 	struct rk_err err = { 0 };

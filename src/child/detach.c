@@ -82,15 +82,6 @@ static pid_t fork_piped(int *rfd, int *wfd, struct rk_err *err)
 	return pid;
 }
 
-/**
- * rk_netns_create() - a new network namespace bind-mounted on @path
- * @dirfd:	the state directory, where "netns" must not exist yet
- * @path:	$SD/netns, the file to create (0400) and mount on
- * @err:	error out
- *
- * Return: 0, or -1 with @err set ("failed to create a detached netns on
- * "<path>": ...")
- */
 int rk_netns_create(int dirfd, const char *path, struct rk_err *err)
 {
 	static const char *const steps[] = { "unshare(CLONE_NEWNET)",
@@ -185,15 +176,6 @@ static void __attribute__((noreturn)) agent(const struct rk_netns_agent_args *a,
 	}
 }
 
-/**
- * rk_netns_agent_start() - set up the detached netns from an agent
- * @a:		what to set up
- * @tp:		RK_TP_* bits out
- * @agent_pid:	the agent's PID out (0 once it has exited)
- * @err:	error out
- *
- * Return: 0, or -1 with @err set
- */
 int rk_netns_agent_start(const struct rk_netns_agent_args *a, int *tp,
 			 pid_t *agent_pid, struct rk_err *err)
 {

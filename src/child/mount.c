@@ -28,13 +28,6 @@
 #include "../lib/log.h"
 #include "../lib/util.h"
 
-/**
- * rk_propagation_flags() - map a propagation name to mount flags
- * @p:		value of --propagation
- *
- * Return: MS_PRIVATE/MS_SHARED/MS_SLAVE, with MS_REC for the r-variants;
- * 0 for an unknown name
- */
 unsigned long rk_propagation_flags(const char *p)
 {
 	static const struct {
@@ -53,13 +46,6 @@ unsigned long rk_propagation_flags(const char *p)
 	return 0;
 }
 
-/**
- * rk_set_propagation() - set the propagation of the child's "/"
- * @p:		value of --propagation (validated by the parent)
- * @err:	error out
- *
- * Return: 0, -1 with @err set
- */
 int rk_set_propagation(const char *p, struct rk_err *err)
 {
 	unsigned long f = rk_propagation_flags(p);
@@ -72,9 +58,6 @@ int rk_set_propagation(const char *p, struct rk_err *err)
 	return 0;
 }
 
-/**
- * rk_mount_proc() - mount a proc matching the new PID namespace
- */
 void rk_mount_proc(void)
 {
 	if (mount("none", "/proc", "proc", 0, NULL) == 0)
@@ -95,23 +78,6 @@ static int mount_cgroup2(struct rk_err *err)
 	return 0;
 }
 
-/**
- * rk_mount_sysfs() - mount a sysfs showing the new network namespace
- * @host_net:	the child shares the host's network namespace
- * @cgroup2:	--evacuate-cgroup2 is set
- * @err:	error out
- *
- * With a network namespace of its own, /sys/class/net would otherwise list
- * the host's interfaces, so a fresh sysfs goes on /sys.  The cgroup tree is
- * kept by moving its bind mount over the new sysfs, or, when evacuating,
- * replaced by a cgroup2 mount of the child's cgroup namespace (its root is
- * the group the parent evacuated).  With the host's network /sys stays;
- * only when evacuating a tmpfs and then the cgroup2 go on /sys/fs/cgroup
- * (the tmpfs first: mounting cgroup2 straight onto a cgroup2 mount of the
- * same hierarchy fails with EBUSY).
- *
- * Return: 0, -1 with @err set
- */
 int rk_mount_sysfs(bool host_net, bool cgroup2, struct rk_err *err)
 {
 	char tmp[] = "/tmp/rksysXXXXXX";
@@ -154,10 +120,6 @@ out:
 	return r;
 }
 
-/**
- * rk_clean_path() - lexically clean an absolute or relative path
- * @p:		path, rewritten in place ("/etc/" -> "/etc", "/a/../b" -> "/b")
- */
 void rk_clean_path(char *p)
 {
 	char *parts[PATH_MAX / 2];
@@ -238,15 +200,6 @@ static int link_entries(const char *dir, const char *ro, struct rk_err *err)
 	return 0;
 }
 
-/**
- * rk_copy_up() - make directories writable with tmpfs+symlink
- * @dirs:	directories (cleaned in place)
- * @n:		number of directories
- * @etc_copied:	set to true when /etc was copied up
- * @err:	error out
- *
- * Return: 0, -1 with @err set
- */
 int rk_copy_up(char *const *dirs, int n, bool *etc_copied, struct rk_err *err)
 {
 	char bind[] = "/tmp/rootlesskit-bXXXXXX";

@@ -41,13 +41,6 @@ static int set_sin(struct sockaddr *sa, const char *ip)
 	return inet_pton(AF_INET, ip, &sin->sin_addr) == 1 ? 0 : -1;
 }
 
-/**
- * rk_link_up() - set IFF_UP on an interface
- * @dev:	interface name
- * @err:	error out
- *
- * Return: 0, -1 with @err set
- */
 int rk_link_up(const char *dev, struct rk_err *err)
 {
 	cleanup_fd int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -164,12 +157,6 @@ static int wait_configured(const struct rk_netcfg *cfg, struct rk_err *err)
 	return 0;
 }
 
-/**
- * rk_child_net_watch_open() - a netlink socket that wakes up on link
- * changes in the current network namespace, for rk_child_net_watch()
- *
- * Return: the socket (non-blocking), or -1
- */
 int rk_child_net_watch_open(void)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
@@ -183,13 +170,6 @@ int rk_child_net_watch_open(void)
 	return nl;
 }
 
-/**
- * rk_child_net_watch() - after link changes: a TAP device that came back
- * unconfigured (slirp4netns was restarted by the parent and made a new
- * one) gets its MTU, address and default route again
- * @nl:		socket from rk_child_net_watch_open(), drained here
- * @cfg:	the configuration to restore
- */
 void rk_child_net_watch(int nl, const struct rk_netcfg *cfg)
 {
 	char buf[8192];
@@ -241,15 +221,6 @@ static int replace_with_file(const char *f, struct rk_err *err)
 	return 0;
 }
 
-/**
- * rk_child_net_iface() - inside the network namespace: lo up, then the
- * device configured (or, for pasta, waited for)
- * @kind:	network driver
- * @cfg:	configuration computed by the parent
- * @err:	error out
- *
- * Return: 0, -1 with @err set
- */
 int rk_child_net_iface(enum rk_net_kind kind, const struct rk_netcfg *cfg,
 		       struct rk_err *err)
 {
@@ -266,22 +237,6 @@ int rk_child_net_iface(enum rk_net_kind kind, const struct rk_netcfg *cfg,
 	return 0;
 }
 
-/**
- * rk_child_net_setup() - configure the child's network
- * @kind:	network driver
- * @cfg:	configuration computed by the parent
- * @statedir:	state directory
- * @statedir_fd: its fd; hosts and resolv.conf must not exist in it yet
- *		(the parent removed them), they are made with O_EXCL and
- *		O_NOFOLLOW
- * @etc_copied:	/etc was copied up
- * @detached:	--detach-netns: only write $SD/hosts and $SD/resolv.conf;
- *		the namespace is set up by rk_child_net_iface() elsewhere and
- *		nothing is mounted on /etc (the command is in the host netns)
- * @err:	error out
- *
- * Return: 0, -1 with @err set
- */
 int rk_child_net_setup(enum rk_net_kind kind, const struct rk_netcfg *cfg,
 		       const char *statedir, int statedir_fd, bool etc_copied,
 		       bool detached, struct rk_err *err)

@@ -204,17 +204,6 @@ static const struct opt_def *find_def(const char *name, size_t len)
 	return NULL;
 }
 
-/**
- * rk_opts_parse() - parse the rootlesskit command line
- * @o:		result; string values point into @argv
- * @argc:	argument count
- * @argv:	arguments, argv[0] is the program
- * @err:	error out
- *
- * Return: 0 on success, -1 with @err set.  Messages follow Go's flag
- * package: "flag provided but not defined: -x", "flag needs an argument:
- * -x", "invalid value "v" for flag -x: parse error".
- */
 int rk_opts_parse(struct rk_opts *o, int argc, char **argv,
 		  struct rk_err *err)
 {
@@ -314,10 +303,6 @@ static void flag_label(const struct opt_def *d, char *buf, size_t len)
 		snprintf(buf, len, "--%s%s", d->name, v);
 }
 
-/**
- * rk_opts_help() - print --help in upstream's layout
- * @f:		stream (stdout for --help)
- */
 void rk_opts_help(FILE *f)
 {
 	char label[128];

@@ -60,15 +60,26 @@ struct rk_opts {
 	int ntarget;
 };
 
-/* rk_opts_parse() - fill @o from argv; returns 0 or -1 with @err set
- * (unknown flag, missing or bad value).  @o must be freed with
- * rk_opts_free() in both cases. */
+/**
+ * rk_opts_parse() - parse the rootlesskit command line
+ * @o:		result; string values point into @argv
+ * @argc:	argument count
+ * @argv:	arguments, argv[0] is the program
+ * @err:	error out
+ *
+ * Return: 0 on success, -1 with @err set.  Messages follow Go's flag
+ * package: "flag provided but not defined: -x", "flag needs an argument:
+ * -x", "invalid value "v" for flag -x: parse error".
+ */
 int rk_opts_parse(struct rk_opts *o, int argc, char **argv,
 		  struct rk_err *err);
 
 void rk_opts_free(struct rk_opts *o);
 
-/* rk_opts_help() - print the categorised --help text */
+/**
+ * rk_opts_help() - print --help in upstream's layout
+ * @f:		stream (stdout for --help)
+ */
 void rk_opts_help(FILE *f);
 
 #endif

@@ -10,15 +10,6 @@
 
 #include "util.h"
 
-/**
- * rk_cidr_parse() - parse an IPv4 CIDR like Go's net.ParseCIDR + host check
- * @s:		text such as "10.0.2.0/24"
- * @out:	result
- * @err:	error out
- *
- * Return: 0, or -1 with "invalid CIDR address: <s>" or "cidr must be like
- * 10.0.2.0/24, not like 10.0.2.100/24"
- */
 int rk_cidr_parse(const char *s, struct rk_cidr *out, struct rk_err *err)
 {
 	char addr[64];
@@ -51,13 +42,6 @@ int rk_cidr_parse(const char *s, struct rk_cidr *out, struct rk_err *err)
 	return 0;
 }
 
-/**
- * rk_ip4_str() - format an address
- * @ip:		host byte order
- * @buf:	at least INET_ADDRSTRLEN bytes
- *
- * Return: @buf
- */
 const char *rk_ip4_str(uint32_t ip, char *buf)
 {
 	snprintf(buf, INET_ADDRSTRLEN, "%u.%u.%u.%u", ip >> 24,
@@ -65,15 +49,6 @@ const char *rk_ip4_str(uint32_t ip, char *buf)
 	return buf;
 }
 
-/**
- * rk_ip4_add() - add an offset to an address
- * @base:	host byte order
- * @n:		offset
- * @out:	result
- * @err:	error out
- *
- * Return: 0, or -1 with "<ip> + <n> overflows"
- */
 int rk_ip4_add(uint32_t base, uint32_t n, uint32_t *out, struct rk_err *err)
 {
 	char buf[INET_ADDRSTRLEN];

@@ -9,15 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/**
- * rk_strerror() - errno text as Go prints it
- * @errnum:	errno value
- *
- * glibc's strerror() capitalises ("No such file or directory"); Go's syscall
- * table is lower-case.  Upstream messages that users grep carry Go's form.
- *
- * Return: pointer to a static, lower-cased string (thread-local buffer)
- */
 const char *rk_strerror(int errnum)
 {
 	static __thread char buf[128];
@@ -36,13 +27,6 @@ static void vset(struct rk_err *err, const char *fmt, va_list ap)
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 }
 
-/**
- * rk_err_set() - record an error
- * @err:	error to fill
- * @fmt:	printf format of the message
- *
- * Return: -1, so that callers can write "return rk_err_set(...)"
- */
 int rk_err_set(struct rk_err *err, const char *fmt, ...)
 {
 	va_list ap;
@@ -55,14 +39,6 @@ int rk_err_set(struct rk_err *err, const char *fmt, ...)
 	return -1;
 }
 
-/**
- * rk_err_errno() - record an error caused by a failed system call
- * @err:	error to fill
- * @errnum:	errno value, appended as ": <text>"
- * @fmt:	printf format of the context
- *
- * Return: -1
- */
 int rk_err_errno(struct rk_err *err, int errnum, const char *fmt, ...)
 {
 	va_list ap;
@@ -79,13 +55,6 @@ int rk_err_errno(struct rk_err *err, int errnum, const char *fmt, ...)
 	return -1;
 }
 
-/**
- * rk_err_wrap() - add context in front of an existing error
- * @err:	error to extend (errnum and exit_code are kept)
- * @fmt:	printf format of the context
- *
- * Return: -1
- */
 int rk_err_wrap(struct rk_err *err, const char *fmt, ...)
 {
 	char ctx[RK_ERR_MSG_MAX], old[RK_ERR_MSG_MAX];

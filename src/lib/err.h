@@ -23,20 +23,46 @@ struct rk_err {
 	char msg[RK_ERR_MSG_MAX];
 };
 
-/* rk_err_set() - fill @err from a printf format; returns -1 */
+/**
+ * rk_err_set() - record an error
+ * @err:	error to fill
+ * @fmt:	printf format of the message
+ *
+ * Return: -1, so that callers can write "return rk_err_set(...)"
+ */
 int rk_err_set(struct rk_err *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* rk_err_errno() - like rk_err_set() with ": <strerror(errnum)>" appended,
- * using Go's lower-case errno texts; returns -1 */
+/**
+ * rk_err_errno() - record an error caused by a failed system call
+ * @err:	error to fill
+ * @errnum:	errno value, appended as ": <text>"
+ * @fmt:	printf format of the context
+ *
+ * Return: -1
+ */
 int rk_err_errno(struct rk_err *err, int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* rk_err_wrap() - prefix @err's message with "<context>: "; returns -1 */
+/**
+ * rk_err_wrap() - add context in front of an existing error
+ * @err:	error to extend (errnum and exit_code are kept)
+ * @fmt:	printf format of the context
+ *
+ * Return: -1
+ */
 int rk_err_wrap(struct rk_err *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* rk_strerror() - Go's text for an errno value ("no such file or directory") */
+/**
+ * rk_strerror() - errno text as Go prints it
+ * @errnum:	errno value
+ *
+ * glibc's strerror() capitalises ("No such file or directory"); Go's syscall
+ * table is lower-case.  Upstream messages that users grep carry Go's form.
+ *
+ * Return: pointer to a static, lower-cased string (thread-local buffer)
+ */
 const char *rk_strerror(int errnum);
 
 #endif

@@ -10,15 +10,6 @@
 
 #include "util.h"
 
-/**
- * rk_frame_write() - write a length header and the payload
- * @fd:		destination
- * @buf:	payload
- * @len:	payload length, 1..RK_MSG_MAX
- * @err:	error out
- *
- * Return: 0 on success, -1 with @err set
- */
 int rk_frame_write(int fd, const void *buf, size_t len, struct rk_err *err)
 {
 	unsigned char hdr[4];
@@ -36,16 +27,6 @@ int rk_frame_write(int fd, const void *buf, size_t len, struct rk_err *err)
 	return 0;
 }
 
-/**
- * rk_frame_read() - read one complete frame
- * @fd:		source
- * @buf:	payload destination
- * @cap:	capacity of @buf
- * @err:	error out
- *
- * Return: payload length; 0 if the peer closed before sending a header;
- * -1 with @err set on a truncated frame, a bad length or an I/O error
- */
 ssize_t rk_frame_read(int fd, void *buf, size_t cap, struct rk_err *err)
 {
 	unsigned char hdr[4];
@@ -75,14 +56,6 @@ ssize_t rk_frame_read(int fd, void *buf, size_t cap, struct rk_err *err)
 	return n;
 }
 
-/**
- * rk_msg_send() - send a JSON object as one frame
- * @fd:		destination
- * @obj:	JSON object (not consumed)
- * @err:	error out
- *
- * Return: 0 on success, -1 with @err set
- */
 int rk_msg_send(int fd, json_t *obj, struct rk_err *err)
 {
 	char *s = json_dumps(obj, JSON_COMPACT);
@@ -95,14 +68,6 @@ int rk_msg_send(int fd, json_t *obj, struct rk_err *err)
 	return r;
 }
 
-/**
- * rk_msg_recv() - receive a JSON message of an expected type
- * @fd:		source
- * @name:	expected value of "Name"
- * @err:	error out
- *
- * Return: new reference to the object, NULL with @err set
- */
 json_t *rk_msg_recv(int fd, const char *name, struct rk_err *err)
 {
 	char buf[RK_MSG_MAX];

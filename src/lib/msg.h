@@ -20,19 +20,47 @@
 
 #define RK_MSG_MAX 65536
 
-/* rk_frame_write() - write one frame; returns 0 or -1 with @err set */
+/**
+ * rk_frame_write() - write a length header and the payload
+ * @fd:		destination
+ * @buf:	payload
+ * @len:	payload length, 1..RK_MSG_MAX
+ * @err:	error out
+ *
+ * Return: 0 on success, -1 with @err set
+ */
 int rk_frame_write(int fd, const void *buf, size_t len, struct rk_err *err);
 
-/* rk_frame_read() - read one frame into @buf (capacity @cap, >= RK_MSG_MAX
- * recommended); returns the payload length, 0 on clean EOF before any byte,
- * or -1 with @err set */
+/**
+ * rk_frame_read() - read one complete frame
+ * @fd:		source
+ * @buf:	payload destination
+ * @cap:	capacity of @buf
+ * @err:	error out
+ *
+ * Return: payload length; 0 if the peer closed before sending a header;
+ * -1 with @err set on a truncated frame, a bad length or an I/O error
+ */
 ssize_t rk_frame_read(int fd, void *buf, size_t cap, struct rk_err *err);
 
-/* rk_msg_send() - serialise @obj compactly and frame it; returns 0 or -1 */
+/**
+ * rk_msg_send() - send a JSON object as one frame
+ * @fd:		destination
+ * @obj:	JSON object (not consumed)
+ * @err:	error out
+ *
+ * Return: 0 on success, -1 with @err set
+ */
 int rk_msg_send(int fd, json_t *obj, struct rk_err *err);
 
-/* rk_msg_recv() - read one frame, parse it and check that "Name" equals
- * @name; returns a new reference, or NULL with @err set (EOF included) */
+/**
+ * rk_msg_recv() - receive a JSON message of an expected type
+ * @fd:		source
+ * @name:	expected value of "Name"
+ * @err:	error out
+ *
+ * Return: new reference to the object, NULL with @err set
+ */
 json_t *rk_msg_recv(int fd, const char *name, struct rk_err *err);
 
 #endif

@@ -21,9 +21,6 @@
 
 extern char **environ;
 
-/**
- * rk_reset_signals() - undo the parent's signal set-up in a forked child
- */
 void rk_reset_signals(void)
 {
 	sigset_t none;
@@ -38,12 +35,6 @@ void rk_reset_signals(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-/**
- * rk_pidfd_open() - open a pidfd
- * @pid:	process
- *
- * Return: a close-on-exec pidfd, -1 with errno set
- */
 int rk_pidfd_open(pid_t pid)
 {
 	return (int)syscall(SYS_pidfd_open, pid, 0);
@@ -57,15 +48,6 @@ static int is_executable(const char *path)
 	       access(path, X_OK) == 0;
 }
 
-/**
- * rk_lookpath() - find an executable
- * @name:	program name or path
- * @out:	resolved path
- * @cap:	size of @out
- * @err:	error out
- *
- * Return: 0 on success, -1 with @err set (Go's exec.LookPath wording)
- */
 int rk_lookpath(const char *name, char *out, size_t cap, struct rk_err *err)
 {
 	const char *path = getenv("PATH");
@@ -146,14 +128,6 @@ fail:
 	_exit(127);
 }
 
-/**
- * rk_spawn() - start a helper program
- * @sp:		what to run and how
- * @err:	error out
- *
- * Return: pid of the running program, -1 with @err set (exec failures
- * included: the child is reaped before returning)
- */
 pid_t rk_spawn(const struct rk_spawn *sp, struct rk_err *err)
 {
 	char path[4096];

@@ -39,7 +39,14 @@ struct rk_spawn {
 	bool set_listen_pid;	/* LISTEN_PID=<own pid> (socket activation) */
 };
 
-/* rk_spawn() - start a program; returns its pid, -1 with @err set */
+/**
+ * rk_spawn() - start a helper program
+ * @sp:		what to run and how
+ * @err:	error out
+ *
+ * Return: pid of the running program, -1 with @err set (exec failures
+ * included: the child is reaped before returning)
+ */
 pid_t rk_spawn(const struct rk_spawn *sp, struct rk_err *err);
 
 /* rk_run() - run a program to completion, capturing stdout+stderr into
@@ -53,11 +60,23 @@ int rk_run(char *const argv[], char *out, size_t cap, int *status,
  * @buf; "" if @fd is -1 or empty.  Returns @buf */
 char *rk_read_output(int fd, char *buf, size_t cap);
 
-/* rk_lookpath() - resolve @name like Go's exec.LookPath; returns 0 or -1
- * with 'exec: "<name>": executable file not found in $PATH' */
+/**
+ * rk_lookpath() - find an executable
+ * @name:	program name or path
+ * @out:	resolved path
+ * @cap:	size of @out
+ * @err:	error out
+ *
+ * Return: 0 on success, -1 with @err set (Go's exec.LookPath wording)
+ */
 int rk_lookpath(const char *name, char *out, size_t cap, struct rk_err *err);
 
-/* rk_pidfd_open() - a pidfd for @pid (O_CLOEXEC); returns fd or -1/errno */
+/**
+ * rk_pidfd_open() - open a pidfd
+ * @pid:	process
+ *
+ * Return: a close-on-exec pidfd, -1 with errno set
+ */
 int rk_pidfd_open(pid_t pid);
 
 /* rk_reset_signals() - empty signal mask and default dispositions; for code

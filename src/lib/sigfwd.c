@@ -8,11 +8,6 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-/**
- * rk_sigfwd_set() - fill the set of signals forwarded down the chain
- * @set:	output
- * @with_sigchld: also include SIGCHLD (for reaping, never forwarded)
- */
 void rk_sigfwd_set(sigset_t *set, bool with_sigchld)
 {
 	int sig;
@@ -30,12 +25,6 @@ void rk_sigfwd_set(sigset_t *set, bool with_sigchld)
 		sigaddset(set, SIGCHLD);
 }
 
-/**
- * rk_sigfwd_open() - start catching the forwarded signals
- * @with_sigchld: also catch SIGCHLD
- *
- * Return: signalfd, -1 with errno set
- */
 int rk_sigfwd_open(bool with_sigchld)
 {
 	sigset_t set;
@@ -46,12 +35,6 @@ int rk_sigfwd_open(bool with_sigchld)
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
-/**
- * rk_sigfwd_read() - dequeue one signal
- * @sfd:	signalfd from rk_sigfwd_open()
- *
- * Return: signal number, 0 when nothing is pending, -1 on error
- */
 int rk_sigfwd_read(int sfd)
 {
 	struct signalfd_siginfo si;

@@ -14,15 +14,27 @@
 #include <signal.h>
 #include <stdbool.h>
 
-/* rk_sigfwd_set() - the set of forwarded signals (plus SIGCHLD if asked) */
+/**
+ * rk_sigfwd_set() - fill the set of signals forwarded down the chain
+ * @set:	output
+ * @with_sigchld: also include SIGCHLD (for reaping, never forwarded)
+ */
 void rk_sigfwd_set(sigset_t *set, bool with_sigchld);
 
-/* rk_sigfwd_open() - block the forwarded signals (+SIGCHLD if asked) and
- * return a close-on-exec, non-blocking signalfd, or -1 with errno */
+/**
+ * rk_sigfwd_open() - start catching the forwarded signals
+ * @with_sigchld: also catch SIGCHLD
+ *
+ * Return: signalfd, -1 with errno set
+ */
 int rk_sigfwd_open(bool with_sigchld);
 
-/* rk_sigfwd_read() - read one signal from @sfd; returns its number, 0 if
- * none is pending, -1 on error */
+/**
+ * rk_sigfwd_read() - dequeue one signal
+ * @sfd:	signalfd from rk_sigfwd_open()
+ *
+ * Return: signal number, 0 when nothing is pending, -1 on error
+ */
 int rk_sigfwd_read(int sfd);
 
 #endif

@@ -42,14 +42,6 @@ static const char *const go_signames[] = {
 	[31] = "bad system call",
 };
 
-/**
- * rk_signame() - name a signal like Go's syscall.Signal.String()
- * @sig:	signal number
- * @buf:	scratch buffer for unnamed signals
- * @len:	size of @buf
- *
- * Return: static name, or @buf holding "signal N"
- */
 const char *rk_signame(int sig, char *buf, size_t len)
 {
 	if (sig > 0 && sig < (int)(sizeof(go_signames) / sizeof(*go_signames)))
@@ -58,14 +50,6 @@ const char *rk_signame(int sig, char *buf, size_t len)
 	return buf;
 }
 
-/**
- * rk_wait_status_str() - format a wait status like Go's ProcessState.String()
- * @status:	status from waitpid()
- * @buf:	output
- * @len:	size of @buf
- *
- * Return: @buf
- */
 const char *rk_wait_status_str(int status, char *buf, size_t len)
 {
 	char tmp[32];
@@ -82,12 +66,6 @@ const char *rk_wait_status_str(int status, char *buf, size_t len)
 	return buf;
 }
 
-/**
- * rk_wait_status_exit_code() - exit code rootlesskit propagates
- * @status:	status from waitpid()
- *
- * Return: the exit status, or 255 when the process died by a signal
- */
 int rk_wait_status_exit_code(int status)
 {
 	if (WIFEXITED(status))

@@ -9,14 +9,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/**
- * rk_write_all() - write a whole buffer, retrying short writes and EINTR
- * @fd:		destination
- * @buf:	data
- * @len:	length of @buf
- *
- * Return: 0 on success, -1 with errno set on error
- */
 int rk_write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;
@@ -35,14 +27,6 @@ int rk_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-/**
- * rk_read_all() - read until @len bytes or EOF
- * @fd:		source
- * @buf:	destination
- * @len:	wanted length
- *
- * Return: number of bytes read (less than @len only at EOF), -1 on error
- */
 ssize_t rk_read_all(int fd, void *buf, size_t len)
 {
 	char *p = buf;
@@ -78,15 +62,6 @@ static int fill_close(int fd, const char *s, size_t len, mode_t mode)
 	return close(fd);
 }
 
-/**
- * rk_write_file() - replace a file's contents
- * @path:	file to create or truncate
- * @s:		contents
- * @len:	length of @s
- * @mode:	mode for a new file (fchmod'ed too, so umask does not apply)
- *
- * Return: 0 on success, -1 with errno set
- */
 int rk_write_file(const char *path, const char *s, size_t len, mode_t mode)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
@@ -94,17 +69,6 @@ int rk_write_file(const char *path, const char *s, size_t len, mode_t mode)
 	return fd < 0 ? -1 : fill_close(fd, s, len, mode);
 }
 
-/**
- * rk_create_file_at() - create a new file relative to a directory fd
- * @dirfd:	directory
- * @name:	entry name in @dirfd; must not exist (not even as a symlink)
- * @s:		contents
- * @len:	length of @s
- * @mode:	mode (fchmod'ed too, so umask does not apply)
- *
- * Return: 0 on success, -1 with errno set (EEXIST when @name exists); a
- * half-written file is removed again
- */
 int rk_create_file_at(int dirfd, const char *name, const char *s, size_t len,
 		      mode_t mode)
 {
@@ -123,14 +87,6 @@ int rk_create_file_at(int dirfd, const char *name, const char *s, size_t len,
 	return -1;
 }
 
-/**
- * rk_read_file() - read a small file into a string
- * @path:	file
- * @buf:	destination, NUL-terminated on success
- * @cap:	size of @buf
- *
- * Return: length read, -1 with errno set
- */
 ssize_t rk_read_file(const char *path, char *buf, size_t cap)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -149,13 +105,6 @@ ssize_t rk_read_file(const char *path, char *buf, size_t cap)
 	return n;
 }
 
-/**
- * rk_parse_int() - parse a decimal int like Go's strconv.Atoi
- * @s:		text; an optional leading '+' or '-', then digits only
- * @out:	result
- *
- * Return: 0 on success, -1 if @s is empty, has other characters or overflows
- */
 int rk_parse_int(const char *s, int *out)
 {
 	long long v = 0;
@@ -181,13 +130,6 @@ int rk_parse_int(const char *s, int *out)
 	return 0;
 }
 
-/**
- * rk_parse_bool() - parse a boolean the way Go's strconv.ParseBool does
- * @s:		one of 1 t T TRUE true True 0 f F FALSE false False
- * @out:	1 or 0
- *
- * Return: 0 on success, -1 on any other text
- */
 int rk_parse_bool(const char *s, int *out)
 {
 	static const char *const yes[] = { "1", "t", "T", "TRUE", "true",

@@ -53,32 +53,77 @@ static inline uint64_t rk_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* rk_write_all() - write all of @buf; returns 0, or -1 with errno set */
+/**
+ * rk_write_all() - write a whole buffer, retrying short writes and EINTR
+ * @fd:		destination
+ * @buf:	data
+ * @len:	length of @buf
+ *
+ * Return: 0 on success, -1 with errno set on error
+ */
 int rk_write_all(int fd, const void *buf, size_t len);
 
-/* rk_read_all() - read exactly @len bytes; returns bytes read (short only at
- * EOF), or -1 with errno set */
+/**
+ * rk_read_all() - read until @len bytes or EOF
+ * @fd:		source
+ * @buf:	destination
+ * @len:	wanted length
+ *
+ * Return: number of bytes read (less than @len only at EOF), -1 on error
+ */
 ssize_t rk_read_all(int fd, void *buf, size_t len);
 
-/* rk_write_file() - create/truncate @path with @mode and write @s; returns 0
- * or -1 with errno set */
+/**
+ * rk_write_file() - replace a file's contents
+ * @path:	file to create or truncate
+ * @s:		contents
+ * @len:	length of @s
+ * @mode:	mode for a new file (fchmod'ed too, so umask does not apply)
+ *
+ * Return: 0 on success, -1 with errno set
+ */
 int rk_write_file(const char *path, const char *s, size_t len, mode_t mode);
 
-/* rk_create_file_at() - create @name in directory @dirfd, which must not
- * exist yet (O_EXCL, never through a symlink), with @mode and contents @s;
- * returns 0 or -1 with errno set (and nothing left behind) */
+/**
+ * rk_create_file_at() - create a new file relative to a directory fd
+ * @dirfd:	directory
+ * @name:	entry name in @dirfd; must not exist (not even as a symlink)
+ * @s:		contents
+ * @len:	length of @s
+ * @mode:	mode (fchmod'ed too, so umask does not apply)
+ *
+ * Return: 0 on success, -1 with errno set (EEXIST when @name exists); a
+ * half-written file is removed again
+ */
 int rk_create_file_at(int dirfd, const char *name, const char *s, size_t len,
 		      mode_t mode);
 
-/* rk_read_file() - read up to @cap-1 bytes of @path into @buf, NUL-terminated;
- * returns the length or -1 with errno set */
+/**
+ * rk_read_file() - read a small file into a string
+ * @path:	file
+ * @buf:	destination, NUL-terminated on success
+ * @cap:	size of @buf
+ *
+ * Return: length read, -1 with errno set
+ */
 ssize_t rk_read_file(const char *path, char *buf, size_t cap);
 
-/* rk_parse_int() - strict decimal integer parse (optional sign, no spaces);
- * returns 0 or -1 (also on overflow of int) */
+/**
+ * rk_parse_int() - parse a decimal int like Go's strconv.Atoi
+ * @s:		text; an optional leading '+' or '-', then digits only
+ * @out:	result
+ *
+ * Return: 0 on success, -1 if @s is empty, has other characters or overflows
+ */
 int rk_parse_int(const char *s, int *out);
 
-/* rk_parse_bool() - Go strconv.ParseBool spellings; returns 0 or -1 */
+/**
+ * rk_parse_bool() - parse a boolean the way Go's strconv.ParseBool does
+ * @s:		one of 1 t T TRUE true True 0 f F FALSE false False
+ * @out:	1 or 0
+ *
+ * Return: 0 on success, -1 on any other text
+ */
 int rk_parse_bool(const char *s, int *out);
 
 #endif

@@ -84,14 +84,6 @@ static int host_like_checks(const struct rk_opts *o, const char *name,
 	return 0;
 }
 
-/**
- * rk_net_prepare() - validate the network flags and probe the driver
- * @n:		driver state to initialise
- * @o:		options
- * @err:	error out
- *
- * Return: 0, or -1 with @err set (upstream's messages, in upstream's order)
- */
 int rk_net_prepare(struct rk_net *n, const struct rk_opts *o,
 		   struct rk_err *err)
 {
@@ -151,16 +143,6 @@ int rk_net_prepare(struct rk_net *n, const struct rk_opts *o,
 	return rk_err_set(err, "unknown network mode: %s", o->net);
 }
 
-/**
- * rk_net_start() - bring up the driver for the child
- * @n:		prepared driver
- * @pid:	child PID (host PID namespace)
- * @child_pidfd: pidfd of the child, watched while waiting
- * @statedir:	state directory
- * @err:	error out
- *
- * Return: 0, or -1 with @err set
- */
 int rk_net_start(struct rk_net *n, pid_t pid, int child_pidfd,
 		 const char *statedir, struct rk_err *err)
 {
@@ -185,10 +167,6 @@ int rk_net_start(struct rk_net *n, pid_t pid, int child_pidfd,
 	return 0;
 }
 
-/**
- * rk_net_stop() - kill and reap the helper, if any
- * @n:		driver
- */
 void rk_net_stop(struct rk_net *n)
 {
 	if (n->helper > 0) {
@@ -202,14 +180,6 @@ void rk_net_stop(struct rk_net *n)
 	}
 }
 
-/**
- * rk_net_helper_failed() - report a network helper that exited
- * @n:		driver whose helper exited
- * @name:	"slirp4netns" or "pasta"
- * @err:	error out
- *
- * Return: -1 with @err set to "<name> failed (<status>): <its output>"
- */
 int rk_net_helper_failed(struct rk_net *n, const char *name,
 			 struct rk_err *err)
 {

@@ -62,22 +62,44 @@ struct rk_net {
 	int helper_out;		/* memfd with the helper's output, or -1 */
 };
 
-/* rk_net_prepare() - validate flags, find and probe binaries, compute the
- * child's configuration; returns 0 or -1 with @err set */
+/**
+ * rk_net_prepare() - validate the network flags and probe the driver
+ * @n:		driver state to initialise
+ * @o:		options
+ * @err:	error out
+ *
+ * Return: 0, or -1 with @err set (upstream's messages, in upstream's order)
+ */
 int rk_net_prepare(struct rk_net *n, const struct rk_opts *o,
 		   struct rk_err *err);
 
-/* rk_net_start() - start the driver for child @pid (pidfd @child_pidfd);
- * returns 0, or -1 with @err set; err->errnum is ECHILD when the child
- * died meanwhile */
+/**
+ * rk_net_start() - bring up the driver for the child
+ * @n:		prepared driver
+ * @pid:	child PID (host PID namespace)
+ * @child_pidfd: pidfd of the child, watched while waiting
+ * @statedir:	state directory
+ * @err:	error out
+ *
+ * Return: 0, or -1 with @err set
+ */
 int rk_net_start(struct rk_net *n, pid_t pid, int child_pidfd,
 		 const char *statedir, struct rk_err *err);
 
-/* rk_net_stop() - stop helpers started by rk_net_start() */
+/**
+ * rk_net_stop() - kill and reap the helper, if any
+ * @n:		driver
+ */
 void rk_net_stop(struct rk_net *n);
 
-/* rk_net_helper_failed() - @n->helper exited: reap it and describe why
- * with its output; returns -1 with @err set */
+/**
+ * rk_net_helper_failed() - report a network helper that exited
+ * @n:		driver whose helper exited
+ * @name:	"slirp4netns" or "pasta"
+ * @err:	error out
+ *
+ * Return: -1 with @err set to "<name> failed (<status>): <its output>"
+ */
 int rk_net_helper_failed(struct rk_net *n, const char *name,
 			 struct rk_err *err);
 

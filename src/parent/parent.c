@@ -123,13 +123,6 @@ static void warn_propagation(const char *p)
 	}
 }
 
-/**
- * rk_parent_validate() - check options before creating anything
- * @o:		options
- * @err:	error out
- *
- * Return: 0, or -1 with @err set
- */
 int rk_parent_validate(struct rk_opts *o, struct rk_err *err)
 {
 	int i;
@@ -702,13 +695,6 @@ static int run(struct parent *p, struct rk_err *err)
 	return reap_child(p, err);
 }
 
-/**
- * rk_parent_main() - the whole life of rootlesskit in the parent
- * @o:		options
- * @err:	error out
- *
- * Return: 0 when the command exited 0, -1 with @err set otherwise
- */
 int rk_parent_main(struct rk_opts *o, struct rk_err *err)
 {
 	struct parent p = { .o = o, .child_pidfd = -1, .helper_pidfd = -1,

@@ -8,12 +8,22 @@
 #include "../cmd/opts.h"
 #include "../lib/err.h"
 
-/* rk_parent_validate() - all option checks that need no side effects, in
- * upstream's order; returns 0 or -1 with @err set */
+/**
+ * rk_parent_validate() - check options before creating anything
+ * @o:		options
+ * @err:	error out
+ *
+ * Return: 0, or -1 with @err set
+ */
 int rk_parent_validate(struct rk_opts *o, struct rk_err *err);
 
-/* rk_parent_main() - run rootlesskit; returns 0 when the command exited 0,
- * else -1 with @err set (err->exit_code is the status to exit with) */
+/**
+ * rk_parent_main() - the whole life of rootlesskit in the parent
+ * @o:		options
+ * @err:	error out
+ *
+ * Return: 0 when the command exited 0, -1 with @err set otherwise
+ */
 int rk_parent_main(struct rk_opts *o, struct rk_err *err);
 
 #endif

@@ -38,15 +38,29 @@ struct rk_statedir {
 	bool rmdir;	/* remove the directory itself at exit */
 };
 
-/* rk_statedir_open() - check, create/initialise and lock; @socks is a
- * NULL-terminated list of unix socket names that will be made in it (their
- * path length is checked first); returns 0 or -1 with @err set (nothing is
- * created or removed on failure) */
+/**
+ * rk_statedir_open() - prepare the state directory
+ * @sd:		result
+ * @opt:	--state-dir value, "" for a temporary directory
+ * @socks:	NULL-terminated names of the unix sockets to be made in it
+ * @err:	error out
+ *
+ * Return: 0, or -1 with @err set and nothing created or removed (a `lock`
+ * file made in an existing directory stays); upstream's lock message is
+ * "failed to lock <SD>/lock, another RootlessKit is running with the same
+ * state directory?"
+ */
 int rk_statedir_open(struct rk_statedir *sd, const char *opt,
 		     const char *const *socks, struct rk_err *err);
 
-/* rk_statedir_remove() - remove rootlesskit's own entries, release the
- * locks and rmdir the directory if rootlesskit made it */
+/**
+ * rk_statedir_remove() - clean up the state directory at exit
+ * @sd:		state directory opened by rk_statedir_open()
+ *
+ * Removes rootlesskit's own names (of the right type; `lock` last, while
+ * still locked), then the directory itself if sd->rmdir and it is empty;
+ * if something else is left in it, warns and leaves the directory.
+ */
 void rk_statedir_remove(struct rk_statedir *sd);
 
 #endif

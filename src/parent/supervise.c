@@ -158,19 +158,6 @@ static void helper_cb(struct rk_watch *w, uint32_t events)
 	}
 }
 
-/**
- * rk_supervise_start() - watch the network helper
- * @s:		state, filled here
- * @net:	the started network driver
- * @ports:	the port table (its driver may need reattach())
- * @loop:	the parent's event loop
- * @child:	the child's PID
- * @child_pidfd: its pidfd (a restart's wait ends if the child dies)
- * @statedir:	the state directory
- * @err:	error out
- *
- * Return: 0, or -1 with @err set
- */
 int rk_supervise_start(struct rk_supervise *s, struct rk_net *net,
 		       struct rk_ports *ports, struct rk_loop *loop, pid_t child,
 		       int child_pidfd, const char *statedir, struct rk_err *err)
@@ -191,10 +178,6 @@ int rk_supervise_start(struct rk_supervise *s, struct rk_net *net,
 	return watch_helper(s, err);
 }
 
-/**
- * rk_supervise_stop() - close the watches
- * @s:		state
- */
 void rk_supervise_stop(struct rk_supervise *s)
 {
 	if (!s->loop)

@@ -33,9 +33,18 @@ struct rk_supervise {
 	struct rk_err err;
 };
 
-/*
- * rk_supervise_start() - watch @net's helper from @loop; with no helper
- * (host, none) nothing is watched.  Return: 0, or -1 with @err set
+/**
+ * rk_supervise_start() - watch the network helper
+ * @s:		state, filled here
+ * @net:	the started network driver
+ * @ports:	the port table (its driver may need reattach())
+ * @loop:	the parent's event loop
+ * @child:	the child's PID
+ * @child_pidfd: its pidfd (a restart's wait ends if the child dies)
+ * @statedir:	the state directory
+ * @err:	error out
+ *
+ * Return: 0, or -1 with @err set
  */
 int rk_supervise_start(struct rk_supervise *s, struct rk_net *net,
 		       struct rk_ports *ports, struct rk_loop *loop, pid_t child,

@@ -59,7 +59,6 @@ static void join_host_port(const char *ip, int port, char *buf, size_t cap)
 	snprintf(buf, cap, strchr(ip, ':') ? "[%s]:%d" : "%s:%d", ip, port);
 }
 
-/* rk_port_listen() - see listen.h */
 int rk_port_listen(const struct rk_port_spec *s, int type,
 		   struct rk_err *err)
 {
@@ -94,7 +93,6 @@ int rk_port_listen(const struct rk_port_spec *s, int type,
 	return fd;
 }
 
-/* rk_priv_port_hint() - see listen.h */
 void rk_priv_port_hint(int port, char *buf, int cap)
 {
 	char s[32];

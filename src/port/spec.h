@@ -26,20 +26,37 @@ struct rk_port_status {
 	struct rk_port_spec spec;
 };
 
-/*
- * rk_port_spec_parse() - parse "PARENTIP:PARENTPORT[:CHILDIP]:CHILDPORT/PROTO"
- * (IPv6 in brackets) with upstream's grammar and messages, except that the
- * message names the field that is actually wrong.  Does not check ranges
- * (see rk_port_spec_validate()).  Returns 0, or -1 with @err set.
+/**
+ * rk_port_spec_parse() - parse a -p / add-ports string
+ * @s:		"PARENTIP:PARENTPORT[:CHILDIP]:CHILDPORT/PROTO"
+ * @out:	result; left zeroed on failure
+ * @err:	error out
+ *
+ * Checks, in upstream's order: proto ("missing proto in PortSpec string:
+ * "<s>"", "invalid PortSpec string: "<s>": unknown proto: "<p>""), shape
+ * ("unexpected PortSpec string: "<s>""), the IPs ("unexpected ParentIP ..."
+ * / "unexpected ChildIP in PortSpec string: "<s>""), the ports
+ * ("unexpected ParentPort / ChildPort in PortSpec string: "<s>":
+ * strconv.Atoi: ...").  Port ranges are left to rk_port_spec_validate().
+ *
+ * Return: 0, or -1 with @err set
  */
 int rk_port_spec_parse(const char *s, struct rk_port_spec *out,
 		       struct rk_err *err);
 
-/*
- * rk_port_spec_validate() - upstream's ValidatePortSpec: proto, IPs, port
- * ranges, then the conflict rule against @existing (same proto string, same
- * parent IP string, same parent port -> "conflict with ID N").
- * Returns 0, or -1 with @err set.
+/**
+ * rk_port_spec_validate() - upstream's ValidatePortSpec
+ * @spec:	spec to check
+ * @existing:	ports already exposed (may be NULL when @n is 0)
+ * @n:		number of entries in @existing
+ * @err:	error out
+ *
+ * In upstream's order: "unknown proto: "<p>"", "invalid ParentIP: "<ip>"",
+ * "invalid ChildIP: "<ip>"", "invalid ParentPort: <n>", "invalid ChildPort:
+ * <n>" (1..65535), then "conflict with ID <id>" for the first entry with the
+ * same proto string, parent IP string and parent port.
+ *
+ * Return: 0, or -1 with @err set
  */
 int rk_port_spec_validate(const struct rk_port_spec *spec,
 			  const struct rk_port_status *existing, int n,
@@ -50,38 +67,89 @@ int rk_port_spec_validate(const struct rk_port_spec *spec,
 bool rk_port_spec_conflicts(const struct rk_port_spec *a,
 			    const struct rk_port_spec *b);
 
-/* rk_port_proto_valid() - true if @proto is one of the nine known protos */
+/**
+ * rk_port_proto_valid() - check a proto name
+ * @proto:	e.g. "tcp6"; case-sensitive
+ *
+ * Return: true if @proto is one of the nine protos upstream accepts
+ */
 bool rk_port_proto_valid(const char *proto);
 
-/* rk_ip_valid() - true if @s is a dotted IPv4 (no leading zeros) or an
- * IPv6 address without zone, as Go's net.ParseIP accepts */
+/**
+ * rk_ip_valid() - check an address as Go's net.ParseIP does
+ * @s:		text without brackets
+ *
+ * glibc's inet_pton() agrees with Go (>= 1.17) here: IPv4 must be four
+ * dotted decimals without leading zeros, IPv6 groups at most four hex
+ * digits, an embedded IPv4 tail is allowed, a zone ("%eth0") is not.
+ *
+ * Return: true if @s is a valid IPv4 or IPv6 address
+ */
 bool rk_ip_valid(const char *s);
 
-/*
- * rk_port_spec_to_json() - the Spec object with upstream's key order
- * (proto, parentIP, parentPort, childPort, childIP) and omission rules.
- * Returns a new reference, or NULL on allocation failure.
+/**
+ * rk_port_spec_to_json() - encode a Spec
+ * @s:		spec
+ *
+ * Keys in upstream's order (proto, parentIP, parentPort, childPort,
+ * childIP); empty strings and zero ports are omitted (Go's omitempty).
+ *
+ * Return: a new reference, or NULL on allocation failure
  */
 json_t *rk_port_spec_to_json(const struct rk_port_spec *spec);
 
-/* rk_port_status_to_json() - {"id": N, "spec": {...}}; new reference */
+/**
+ * rk_port_status_to_json() - encode a Status
+ * @st:		status
+ *
+ * Return: {"id": N, "spec": {...}} as a new reference, or NULL on
+ * allocation failure
+ */
 json_t *rk_port_status_to_json(const struct rk_port_status *st);
 
-/*
- * rk_port_spec_from_json() - decode a Spec object as Go's encoding/json
- * would: keys matched case-insensitively, unknown keys ignored, wrong types
- * are errors ("json: cannot unmarshal string into Go struct field
- * Spec.parentPort of type int").  No validation.  Returns 0 or -1.
+/**
+ * rk_port_spec_from_json() - decode a Spec object as Go's encoding/json would
+ * @obj:	the object (not stolen)
+ * @out:	result (zeroed first)
+ * @err:	error out
+ *
+ * JSON null leaves @out empty, as in Go; a NULL @obj (nothing parsed) gives
+ * Go's "unexpected end of JSON input".
+ *
+ * Return: 0, or -1 with @err set: Go's "json: cannot unmarshal <type> into
+ * Go struct field Spec.<field> of type <type>" (or "... into Go value of
+ * type port.Spec" for a non-object), or for a string too long to store the
+ * message validation would give ("unknown proto: ...", "invalid ParentIP:
+ * ...", "invalid ChildIP: ...")
  */
 int rk_port_spec_from_json(json_t *obj, struct rk_port_spec *out,
 			   struct rk_err *err);
 
-/* rk_port_status_from_json() - decode {"id":..,"spec":{..}}; 0 or -1 */
+/**
+ * rk_port_status_from_json() - decode {"id": N, "spec": {...}}
+ * @obj:	the object (not stolen)
+ * @out:	result (zeroed first)
+ * @err:	error out
+ *
+ * Same rules as rk_port_spec_from_json(); nested field errors name the
+ * path as Go does ("Go struct field Spec.spec.parentPort").
+ *
+ * Return: 0, or -1 with @err set
+ */
 int rk_port_status_from_json(json_t *obj, struct rk_port_status *out,
 			     struct rk_err *err);
 
-/* rk_port_spec_str() - format @spec back into the -p string form
- * (brackets around IPv6); returns @buf */
+/**
+ * rk_port_spec_str() - format a spec in the -p string form
+ * @s:		spec
+ * @buf:	output
+ * @cap:	size of @buf; output is cut to fit
+ *
+ * "[::1]:8080:[::2]:80/udp", ":8080:80/tcp" for all addresses; the child IP
+ * part is left out when empty.
+ *
+ * Return: @buf
+ */
 char *rk_port_spec_str(const struct rk_port_spec *spec, char *buf, int cap);
 
 #endif
