@@ -1,35 +1,79 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
-# run.sh - what `make bench` runs: the side-by-side benchmark suite
-# (bench/suite.py) as an unprivileged user, like the tests.
+# run.sh - what `make bench` runs: the side-by-side benchmark suites as an
+# unprivileged user, like the tests.
+#
+#   port  bench/suite.py: port forwarding (report.{md,json}; the throughput
+#         table in docs/port.md is regenerated from it)
+#   net   bench/netsuite.py: the network drivers, against a server in a test
+#         network namespace reached over a veth pair (net.{md,json})
 #
 # As root it installs what it needs (tests/deps.sh bench), creates the
-# user "rktest" (tests/setup-user.sh), copies the binaries where that user
-# can read them and runs the suite as that user.  The report lands in
-# bench/results/report.{md,json}; the throughput table in docs/port.md is
-# regenerated from it.  BENCH_REPS (default 3), BENCH_TIME (iperf3 seconds,
-# default 5) and BENCH_CONN_TIME (default 3) shorten or lengthen the run.
+# user "rktest" (tests/setup-user.sh), makes the test network namespace
+# (and removes it at exit), copies the binaries where that user can read
+# them and runs the suites as that user.  The net suite needs root for its
+# namespace, so as an ordinary user only the port suite runs.  Reports
+# land in bench/results/.  BENCH_SUITES (default "port net"), BENCH_REPS
+# (default 3), BENCH_TIME (iperf3 seconds, default 5) and BENCH_CONN_TIME
+# (default 3) choose and shorten or lengthen the run.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
 : "${RK_BIN:?set RK_BIN to the directory holding rootlesskit, rootlessctl and connrate}"
+suites=${BENCH_SUITES:-port net}
 mkdir -p "$here/results"
-if [ "$(id -u)" -eq 0 ]; then
-	"$top/tests/setup-user.sh"
-	work=$(mktemp -d /tmp/rk-bench.XXXXXX)
-	trap 'rm -rf "$work"' EXIT
-	cp "$RK_BIN/rootlesskit" "$RK_BIN/rootlessctl" "$RK_BIN/connrate" "$here/suite.py" "$here/report.py" "$work/"
-	chmod -R a+rX "$work"
-	chmod 1777 "$work"
+if [ "$(id -u)" -ne 0 ]; then
+	python3 "$here/suite.py" --rootlesskit "$RK_BIN/rootlesskit" --rootlessctl "$RK_BIN/rootlessctl" \
+		--connrate "$RK_BIN/connrate" --out "$here/results/report"
+	python3 "$here/report.py" --docs "$here/results/report.json" "$top/docs/port.md"
+	cat "$here/results/report.md"
+	exit 0
+fi
+
+"$top/tests/setup-user.sh"
+work=$(mktemp -d /tmp/rk-bench.XXXXXX)
+ns=rkbench-srv.$$
+srv_gw=198.18.0.1 srv_ip=198.18.0.2
+cleanup() {
+	ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
+	ip netns del "$ns" 2>/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+cp "$RK_BIN/rootlesskit" "$RK_BIN/rootlessctl" "$RK_BIN/connrate" "$here/suite.py" \
+	"$here/report.py" "$here/netsuite.py" "$work/"
+chmod -R a+rX "$work"
+chmod 1777 "$work"
+as_user() {
 	(cd /tmp && runuser -u rktest -- env -i PATH="/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin" \
 		HOME=/home/rktest LANG=C.UTF-8 TMPDIR=/tmp BENCH_REPS="${BENCH_REPS:-3}" \
 		BENCH_TIME="${BENCH_TIME:-5}" BENCH_CONN_TIME="${BENCH_CONN_TIME:-3}" \
-		python3 "$work/suite.py" --rootlesskit "$work/rootlesskit" --rootlessctl "$work/rootlessctl" \
-		--connrate "$work/connrate" --out "$work/report")
+		BENCH_SRV="$srv_ip" BENCH_LXC_BRIDGE="${BENCH_LXC_BRIDGE:-}" "$@")
+}
+case " $suites " in *" port "*)
+	as_user python3 "$work/suite.py" --rootlesskit "$work/rootlesskit" --rootlessctl "$work/rootlessctl" \
+		--connrate "$work/connrate" --out "$work/report"
 	cp "$work/report.md" "$work/report.json" "$here/results/"
-else
-	python3 "$here/suite.py" --rootlesskit "$RK_BIN/rootlesskit" --rootlessctl "$RK_BIN/rootlessctl" \
-		--connrate "$RK_BIN/connrate" --out "$here/results/report"
-fi
-python3 "$here/report.py" --docs "$here/results/report.json" "$top/docs/port.md"
-cat "$here/results/report.md"
+	python3 "$here/report.py" --docs "$here/results/report.json" "$top/docs/port.md"
+	cat "$here/results/report.md"
+	;;
+esac
+case " $suites " in *" net "*)
+	# the test network namespace: veth, servers, a route back to the host
+	ip netns add "$ns"
+	ip link add rkbh$$ type veth peer name rkbs netns "$ns"
+	ip addr add "$srv_gw/24" dev rkbh$$
+	ip link set rkbh$$ up
+	ip -n "$ns" addr add "$srv_ip/24" dev rkbs
+	ip -n "$ns" link set rkbs up
+	ip -n "$ns" link set lo up
+	ip -n "$ns" route add default via "$srv_gw"
+	ip netns exec "$ns" iperf3 -s -p 5301 -D
+	ip netns exec "$ns" "$work/connrate" -s 5302 &
+	as_user python3 "$work/netsuite.py" --rootlesskit "$work/rootlesskit" \
+		--connrate "$work/connrate" --out "$work/net"
+	cp "$work/net.md" "$work/net.json" "$here/results/"
+	cat "$here/results/net.md"
+	;;
+esac
