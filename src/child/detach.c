@@ -161,9 +161,8 @@ static void __attribute__((noreturn)) agent(const struct rk_netns_agent_args *a,
 		r.ok = 0;
 		rk_err_errno(&r.err, errno, "entering the detached netns \"%s\"",
 			     a->netns);
-	} else if (lxc && rk_dhcp_lease(a->cfg, &lease, &r.err) < 0) {
-		r.ok = 0;
-	} else if (rk_child_net_iface(a->kind, a->cfg, &r.err) < 0) {
+	} else if ((lxc && rk_dhcp_lease(a->cfg, &lease, &r.err) < 0) ||
+		   rk_child_net_iface(a->kind, a->cfg, &r.err) < 0) {
 		r.ok = 0;
 	} else if (a->port_fd >= 0 && a->source_ip_transparent) {
 		r.tp = rk_transparent_setup();

@@ -47,6 +47,7 @@
 #include <netinet/udp.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -289,7 +290,7 @@ static int client_recv(struct client *c, const uint8_t *req, size_t reqlen,
 
 	for (;;) {
 		uint8_t b[2048];
-		struct sockaddr_ll from;
+		struct sockaddr_ll from = { 0 };
 		socklen_t fl = sizeof(from);
 		struct pollfd p = { .fd = c->fd, .events = POLLIN };
 		uint64_t now = rk_now_ms();
@@ -350,10 +351,13 @@ static int exchange(const char *dev, uint32_t hint, struct rk_dhcp_msg *ack,
 		    struct rk_err *err)
 {
 	struct client c = { .fd = -1 };
-	struct rk_dhcp_msg offer;
+	struct rk_dhcp_msg offer = { 0 };
 	uint8_t req[DHCP_MIN + 64];
+	bool wrap = true;	/* an I/O failure, not the server's answer */
 	size_t len;
 	int r = -1;
+
+	memset(ack, 0, sizeof(*ack));
 
 	rk_debug("exchanging DHCP messages using %s, may take a few seconds",
 		 dev);
@@ -367,6 +371,7 @@ static int exchange(const char *dev, uint32_t hint, struct rk_dhcp_msg *ack,
 		goto out;
 	if (offer.type == RK_DHCP_NAK) {
 		rk_err_set(err, "did not get DHCPACK");
+		wrap = false;
 		goto out;
 	}
 	len = rk_dhcp_build(req, sizeof(req), RK_DHCP_REQUEST, c.xid, c.mac,
@@ -379,7 +384,7 @@ static int exchange(const char *dev, uint32_t hint, struct rk_dhcp_msg *ack,
 out:
 	if (c.fd >= 0)
 		close(c.fd);
-	if (r < 0 && strncmp(err->msg, "did not", 7))
+	if (r < 0 && wrap)
 		return rk_err_wrap(err, "could not exchange DHCP with %s", dev);
 	return r < 0 ? r : rk_dhcp_check_ack(ack, err);
 }
@@ -397,7 +402,7 @@ static int prefix_len(uint32_t nmask)
 int rk_dhcp_lease(struct rk_netcfg *cfg, uint32_t *lease_s,
 		  struct rk_err *err)
 {
-	struct rk_dhcp_msg ack;
+	struct rk_dhcp_msg ack = { 0 };
 
 	if (!cfg->dev[0])
 		return rk_err_set(err, "could not determine the dev");
@@ -421,7 +426,7 @@ void rk_dhcp_renew_loop(const struct rk_netcfg *cfg, uint32_t lease_s,
 
 	inet_pton(AF_INET, cfg->ip, &ip);
 	for (;;) {
-		struct rk_dhcp_msg ack;
+		struct rk_dhcp_msg ack = { 0 };
 		char got[INET_ADDRSTRLEN];
 		uint64_t ms = (uint64_t)lease_s * 900;	/* 0.9 x lease */
 
