@@ -23,7 +23,8 @@ fuzz="clang libclang-rt-14-dev"
 # docker.io: dockerd and its /usr/sbin/docker-proxy, the real proxy behind
 # rootlesskit-docker-proxy
 # systemd: systemd-socket-activate (t_socket_activation.sh)
-check="$run libcmocka-dev socat psmisc iperf3 rootlesskit libcap2-bin python3 $fuzz docker.io containerd runc systemd"
+# lxc, dnsmasq-base: lxc-user-nic and the bridge's DHCP/DNS (root_lxc_user_nic.sh)
+check="$run libcmocka-dev socat psmisc iperf3 rootlesskit libcap2-bin python3 $fuzz docker.io containerd runc systemd lxc dnsmasq-base"
 case $mode in
 build) pkgs=$build ;;
 run) pkgs=$run ;;

@@ -31,6 +31,7 @@
 #include "child.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -48,6 +49,7 @@
 #include "../lib/util.h"
 #include "../port/builtin.h"
 #include "detach.h"
+#include "dhcp.h"
 #include "mount.h"
 #include "netsetup.h"
 #include "transparent.h"
@@ -98,8 +100,11 @@ static int setup(struct rk_child_ctx *c, struct rk_err *err)
 	struct rk_netcfg cfg = { 0 };
 	char netns[4200] = "";
 	bool etc_copied = false;
-	int tp = 0, r;
+	bool agent = c->o->detach_netns && c->net != RK_NET_HOST;
+	int tp = 0, r, notify[2] = { -1, -1 };
 	json_t *m;
+
+	c->dhcp_fd = -1;
 
 	if (wait_name(c->rfd, "ParentHello", err) < 0 ||
 	    send_name(c->wfd, "ChildHello", err) < 0 ||
@@ -127,26 +132,48 @@ static int setup(struct rk_child_ctx *c, struct rk_err *err)
 	    rk_mount_sysfs(c->net == RK_NET_HOST, *c->o->evacuate_cgroup2,
 			   err) < 0)
 		return -1;
-	if (rk_child_net_setup(c->net, &cfg, c->statedir, c->statedir_fd,
-			       etc_copied,
-			       c->o->detach_netns, err) < 0)
-		return -1;
-	if (c->o->detach_netns && c->net != RK_NET_HOST) {
+	/* lxc-user-nic: the address, gateway and DNS come by DHCP, here or
+	 * in the agent; the renew loop reports a failure on this pipe */
+	if (c->net == RK_NET_LXC_USER_NIC) {
+		uint32_t lease;
+
+		if (pipe2(notify, O_CLOEXEC) < 0)
+			return rk_err_errno(err, errno, "pipe");
+		c->dhcp_fd = notify[0];
+		if (!agent && (rk_dhcp_lease(&cfg, &lease, err) < 0 ||
+			       rk_dhcp_renew_start(&cfg, lease, notify[1], err) < 0)) {
+			close(notify[1]);
+			return -1;
+		}
+	}
+	/* detached: the agent first, it may learn the DNS server by DHCP */
+	if (agent) {
 		struct rk_netns_agent_args a = {
 			.netns = netns, .kind = c->net, .cfg = &cfg,
 			.port_fd = c->port_fd,
 			.source_ip_transparent = c->o->source_ip_transparent,
-			.close_fds = { c->rfd, c->wfd, -1 },
+			.close_fds = { c->rfd, c->wfd, notify[0] },
+			.dhcp_fd = notify[1],
 		};
 
-		if (rk_netns_agent_start(&a, &tp, &c->agent, err) < 0)
+		r = rk_netns_agent_start(&a, &tp, &c->agent, err);
+		if (notify[1] >= 0)
+			close(notify[1]);
+		if (r < 0)
 			return -1;
 		/* the agent serves the port channel from the namespace */
 		if (c->agent > 0 && c->port_fd >= 0) {
 			close(c->port_fd);
 			c->port_fd = -1;
 		}
-	} else if (c->port_fd >= 0 && c->o->source_ip_transparent) {
+	} else if (notify[1] >= 0) {
+		close(notify[1]);
+	}
+	if (rk_child_net_setup(c->net, &cfg, c->statedir, c->statedir_fd,
+			       etc_copied,
+			       c->o->detach_netns, err) < 0)
+		return -1;
+	if (!agent && c->port_fd >= 0 && c->o->source_ip_transparent) {
 		tp = rk_transparent_setup();
 		/* the parent adds per-client routes for UDP with this socket */
 		if ((tp & (RK_TP_UDP4 | RK_TP_UDP6)) &&
@@ -183,6 +210,21 @@ static void argv_str(char *const *argv, char *buf, size_t cap)
 		snprintf(buf + len, cap - len, "]");
 }
 
+/* dhcp_renew_failed() - the renew loop's report on @fd into @err (EOF:
+ * it died without one); returns -1 */
+static int dhcp_renew_failed(int fd, struct rk_err *err)
+{
+	char msg[RK_ERR_MSG_MAX - 64];
+	ssize_t n;
+
+	while ((n = read(fd, msg, sizeof(msg) - 1)) < 0 && errno == EINTR)
+		;
+	if (n <= 0)
+		return rk_err_set(err, "the DHCP renew loop exited");
+	msg[n] = '\0';
+	return rk_err_set(err, "%s", msg);
+}
+
 /* run_command() - start the command and wait for it, forwarding signals;
  * returns 0 when it exited 0, else -1 with @err set and err->exit_code
  * carrying its status */
@@ -195,6 +237,7 @@ static int run_command(struct rk_child_ctx *c, struct rk_err *err)
 	};
 	char cmd[1024], st[64];
 	int sfd = c->sfd, status = 0;
+	bool dhcp_failed = false;
 	pid_t pid;
 
 	argv_str(c->o->target, cmd, sizeof(cmd));
@@ -219,13 +262,23 @@ static int run_command(struct rk_child_ctx *c, struct rk_err *err)
 		return rk_err_wrap(err, "command %s exited", cmd);
 	}
 	for (;;) {
-		struct pollfd p[3] = { { .fd = sfd, .events = POLLIN },
+		struct pollfd p[4] = { { .fd = sfd, .events = POLLIN },
 				       { .fd = c->port_fd, .events = POLLIN },
-				       { .fd = c->watch_fd, .events = POLLIN } };
+				       { .fd = c->watch_fd, .events = POLLIN },
+				       { .fd = c->dhcp_fd, .events = POLLIN } };
 		int sig;
 
-		if (poll(p, 3, -1) < 0 && errno != EINTR)
+		if (poll(p, 4, -1) < 0 && errno != EINTR)
 			break;
+		/* the DHCP renew loop failed (or died): stop, as upstream */
+		if (c->dhcp_fd >= 0 && p[3].revents) {
+			dhcp_renew_failed(c->dhcp_fd, err);
+			kill(pid, SIGKILL);
+			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+				;
+			dhcp_failed = true;
+			goto done;
+		}
 		if (c->watch_fd >= 0 && p[2].revents)
 			rk_child_net_watch(c->watch_fd, &c->cfg);
 		/* builtin port driver: sockets for the parent; EOF = parent gone */
@@ -258,8 +311,12 @@ done:
 		close(c->port_fd);
 	if (c->watch_fd >= 0)
 		close(c->watch_fd);
+	if (c->dhcp_fd >= 0)
+		close(c->dhcp_fd);
 	if (c->agent > 0)
 		kill(c->agent, SIGKILL);
+	if (dhcp_failed)
+		return -1;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	rk_err_set(err, "command %s exited: %s", cmd,

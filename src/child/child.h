@@ -26,6 +26,8 @@ struct rk_child_ctx {
 	pid_t agent;		/* --detach-netns: the netns agent, or 0 */
 	struct rk_netcfg cfg;	/* from ParentInitNetworkDriverCompleted */
 	int watch_fd;		/* slirp4netns: link changes (netsetup.c), or -1 */
+	int dhcp_fd;		/* lxc-user-nic: the DHCP renew loop reports a
+				 * failure here (dhcp.c), or -1 */
 };
 
 /**

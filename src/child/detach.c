@@ -24,11 +24,15 @@
  *   rk_netns_agent_start()  after ParentInitNetworkDriverCompleted: a
  *                           forked agent setns()es into $SD/netns, brings
  *                           up lo, configures the device (or waits for
- *                           pasta to), sets up source-IP transparency and
- *                           writes the result to a pipe.  With the builtin
- *                           port driver it stays, and serves the port
- *                           channel from inside the namespace: every
- *                           socket it hands the parent belongs there.
+ *                           pasta to; lxc-user-nic: leases an address by
+ *                           DHCP first, see dhcp.c), sets up source-IP
+ *                           transparency and writes the result, with the
+ *                           lease, to a pipe.  With the builtin port driver
+ *                           it stays, and serves the port channel from
+ *                           inside the namespace: every socket it hands the
+ *                           parent belongs there.  With lxc-user-nic it
+ *                           stays too, for the DHCP renew loop (its own,
+ *                           or a forked one beside the port channel).
  *
  * Upstream runs itself as an embedded unshare(1) for the first step
  * (Ubuntu's AppArmor profile confines /usr/bin/unshare); we need no
@@ -51,6 +55,7 @@
 
 #include "../lib/util.h"
 #include "../port/builtin.h"
+#include "dhcp.h"
 #include "netsetup.h"
 #include "transparent.h"
 
@@ -124,6 +129,7 @@ int rk_netns_create(int dirfd, const char *path, struct rk_err *err)
 struct agent_result {
 	int ok;
 	int tp;			/* RK_TP_* */
+	struct rk_netcfg cfg;	/* lxc-user-nic: with the DHCP lease */
 	struct rk_err err;
 };
 
@@ -132,6 +138,8 @@ static void __attribute__((noreturn)) agent(const struct rk_netns_agent_args *a,
 					    int res)
 {
 	struct agent_result r = { .ok = 1 };
+	bool lxc = a->kind == RK_NET_LXC_USER_NIC;
+	uint32_t lease = 0;
 	int nsfd, watch = -1;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -144,7 +152,8 @@ static void __attribute__((noreturn)) agent(const struct rk_netns_agent_args *a,
 		r.ok = 0;
 		rk_err_errno(&r.err, errno, "entering the detached netns \"%s\"",
 			     a->netns);
-	} else if (rk_child_net_iface(a->kind, a->cfg, &r.err) < 0) {
+	} else if ((lxc && rk_dhcp_lease(a->cfg, &lease, &r.err) < 0) ||
+		   rk_child_net_iface(a->kind, a->cfg, &r.err) < 0) {
 		r.ok = 0;
 	} else if (a->port_fd >= 0 && a->source_ip_transparent) {
 		r.tp = rk_transparent_setup();
@@ -155,13 +164,23 @@ static void __attribute__((noreturn)) agent(const struct rk_netns_agent_args *a,
 	}
 	if (nsfd >= 0)
 		close(nsfd);
+	/* beside a port channel the renew loop needs a process of its own */
+	if (r.ok && lxc && a->port_fd >= 0 &&
+	    rk_dhcp_renew_start(a->cfg, lease, a->dhcp_fd, &r.err) < 0)
+		r.ok = 0;
+	r.cfg = *a->cfg;
 	/* a restarted slirp4netns makes a new TAP device to configure */
 	if (r.ok && a->kind == RK_NET_SLIRP4NETNS)
 		watch = rk_child_net_watch_open();
-	if (rk_write_all(res, &r, sizeof(r)) < 0 || !r.ok ||
-	    (a->port_fd < 0 && watch < 0))
+	if (rk_write_all(res, &r, sizeof(r)) < 0 || !r.ok)
 		_exit(r.ok ? 0 : 1);
 	close(res);
+	if (lxc && a->port_fd < 0)
+		rk_dhcp_renew_loop(a->cfg, lease, a->dhcp_fd);
+	if (lxc)
+		close(a->dhcp_fd);
+	if (a->port_fd < 0 && watch < 0)
+		_exit(0);
 	/* the builtin port driver's sockets, made in this namespace */
 	for (;;) {
 		struct pollfd p[2] = { { .fd = a->port_fd, .events = POLLIN },
@@ -207,7 +226,9 @@ int rk_netns_agent_start(const struct rk_netns_agent_args *a, int *tp,
 		return -1;
 	}
 	*tp = r.tp;
-	if (a->port_fd < 0 && a->kind != RK_NET_SLIRP4NETNS)
+	*a->cfg = r.cfg;
+	if (a->port_fd < 0 && a->kind != RK_NET_SLIRP4NETNS &&
+	    a->kind != RK_NET_LXC_USER_NIC)
 		waitpid(pid, NULL, 0);
 	else
 		*agent_pid = pid;

@@ -24,19 +24,22 @@ int rk_netns_create(int dirfd, const char *path, struct rk_err *err);
 struct rk_netns_agent_args {
 	const char *netns;		/* $SD/netns */
 	enum rk_net_kind kind;
-	const struct rk_netcfg *cfg;
+	struct rk_netcfg *cfg;		/* lxc-user-nic: completed by DHCP */
 	int port_fd;			/* builtin port channel, or -1 */
+	int dhcp_fd;			/* lxc-user-nic: for the renew loop */
 	bool source_ip_transparent;
 	int close_fds[3];		/* the child's own fds, -1 if unused */
 };
 
 /*
  * rk_netns_agent_start() - fork the agent: it enters @a->netns, brings up
- * lo and configures the device (or waits for the driver to), sets up
- * source-IP transparency, reports back, and then, with a builtin port
- * channel, serves it from inside the namespace until the channel closes.
- * *@tp gets the RK_TP_* bits that work; *@agent the agent's PID, or 0
- * when it has already exited (no port channel to serve).
+ * lo, leases an address by DHCP (lxc-user-nic: @a->cfg gets it) and
+ * configures the device (or waits for the driver to), sets up source-IP
+ * transparency, reports back, and then, with a builtin port channel,
+ * serves it from inside the namespace until the channel closes; for
+ * lxc-user-nic it runs the DHCP renew loop (itself, or forked when it
+ * serves a port channel).  *@tp gets the RK_TP_* bits that work; *@agent
+ * the agent's PID, or 0 when it has already exited (nothing to serve).
  * Return: 0, or -1 with @err set to the agent's error
  */
 int rk_netns_agent_start(const struct rk_netns_agent_args *a, int *tp,

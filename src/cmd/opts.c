@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
 
 #include "../lib/util.h"
 
@@ -27,10 +29,10 @@ struct opt_def {
 
 /* Categories are printed in this (alphabetical) order, like upstream.
  * Upstream lists only the drivers compiled in, and scripts grep --help
- * to pick one: "Network [lxc-user-nic]" and "Network [vpnkit]" are left
- * out, so their flags are accepted but not advertised. */
+ * to pick one: "Network [vpnkit]" is left out, so its flag is accepted
+ * but not advertised. */
 static const char *const categories[] = {
-	"Misc", "Mount", "Network",
+	"Misc", "Mount", "Network", "Network [lxc-user-nic]",
 	"Network [pasta]", "Network [slirp4netns]",
 	"Port", "Process", "State", "SubID",
 };
@@ -51,7 +53,7 @@ static const struct opt_def defs[] = {
 	{ "propagation", NULL, T_STRING, O(propagation), "Mount",
 	  "mount propagation [rprivate, rslave]", "\"rprivate\"" },
 	{ "net", NULL, T_STRING, O(net), "Network",
-	  "network driver [host, none, pasta(experimental), slirp4netns]",
+	  "network driver [host, none, pasta(experimental), slirp4netns, lxc-user-nic(experimental)]",
 	  "\"host\"" },
 	{ "mtu", NULL, T_INT, O(mtu), "Network",
 	  "MTU for non-host network (default: 65520 for pasta and slirp4netns, 1500 for others)",
@@ -60,7 +62,7 @@ static const struct opt_def defs[] = {
 	  "CIDR for pasta and slirp4netns networks (default: 10.0.2.0/24)",
 	  NULL },
 	{ "ifname", NULL, T_STRING, O(ifname), "Network",
-	  "Network interface name (default: tap0 for pasta and slirp4netns)",
+	  "Network interface name (default: tap0 for pasta and slirp4netns; eth0 for lxc-user-nic)",
 	  NULL },
 	{ "disable-host-loopback", NULL, T_BOOL, O(disable_host_loopback),
 	  "Network", "prohibit connecting to 127.0.0.1:* on the host namespace",
@@ -73,8 +75,7 @@ static const struct opt_def defs[] = {
 	  "false" },
 	{ "lxc-user-nic-binary", NULL, T_STRING, O(lxc_user_nic_binary),
 	  "Network [lxc-user-nic]",
-	  "path of lxc-user-nic binary for --net=lxc-user-nic (network driver not supported by this implementation)",
-	  NULL },
+	  "path of lxc-user-nic binary for --net=lxc-user-nic", NULL },
 	{ "lxc-user-nic-bridge", NULL, T_STRING, O(lxc_user_nic_bridge),
 	  "Network [lxc-user-nic]", "lxc-user-nic bridge name", "\"lxcbr0\"" },
 	{ "pasta-binary", NULL, T_STRING, O(pasta_binary), "Network [pasta]",
@@ -134,6 +135,25 @@ static const struct opt_def defs[] = {
 	  "\"auto\"" },
 };
 
+/* lxc_user_nic_default() - upstream's default --lxc-user-nic-binary: the
+ * first of its candidates that exists, else "" */
+static const char *lxc_user_nic_default(void)
+{
+	static char ubuntu[sizeof(((struct utsname *)0)->machine) + 40];
+	const char *cand[] = { "/usr/libexec/lxc/lxc-user-nic",	/* Debian */
+			       ubuntu, "/usr/lib/lxc/lxc-user-nic" };
+	struct utsname u;
+
+	if (uname(&u) == 0)
+		snprintf(ubuntu, sizeof(ubuntu),
+			 "/usr/lib/%s-linux-gnu/lxc/lxc-user-nic", u.machine);
+	for (size_t i = 0; i < ARRAY_SIZE(cand); i++) {
+		if (*cand[i] && access(cand[i], F_OK) == 0)
+			return cand[i];
+	}
+	return "";
+}
+
 static void set_defaults(struct rk_opts *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -146,7 +166,7 @@ static void set_defaults(struct rk_opts *o)
 	o->slirp4netns_sandbox = "false";
 	o->slirp4netns_seccomp = "false";
 	o->vpnkit_binary = "vpnkit";
-	o->lxc_user_nic_binary = "";
+	o->lxc_user_nic_binary = lxc_user_nic_default();
 	o->lxc_user_nic_bridge = "lxcbr0";
 	o->port_driver = "none";
 	o->source_ip_transparent = true;
@@ -351,6 +371,10 @@ void rk_opts_help(FILE *f)
 			fprintf(f, "    %-*s  %s", (int)w, label, d->usage);
 			if (d->def)
 				fprintf(f, " (default: %s)", d->def);
+			else if (d->off == O(lxc_user_nic_binary) &&
+				 *lxc_user_nic_default())
+				fprintf(f, " (default: \"%s\")",
+					lxc_user_nic_default());
 			fputc('\n', f);
 		}
 		fputc('\n', f);

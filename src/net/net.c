@@ -136,9 +136,12 @@ int rk_net_prepare(struct rk_net *n, const struct rk_opts *o,
 			return -1;
 		return rk_pasta_prepare(n, err);
 	}
-	if (!strcmp(o->net, "vpnkit") || !strcmp(o->net, "lxc-user-nic") ||
-	    !strcmp(o->net, "gvisor-tap-vsock"))
-		return rk_err_set(err, "network driver \"%s\" is not supported by this implementation (supported: host, none, pasta, slirp4netns)",
+	if (!strcmp(o->net, "lxc-user-nic")) {
+		n->kind = RK_NET_LXC_USER_NIC;
+		return rk_lxc_user_nic_prepare(n, err);
+	}
+	if (!strcmp(o->net, "vpnkit") || !strcmp(o->net, "gvisor-tap-vsock"))
+		return rk_err_set(err, "network driver \"%s\" is not supported by this implementation (supported: host, none, pasta, slirp4netns, lxc-user-nic)",
 				  o->net);
 	return rk_err_set(err, "unknown network mode: %s", o->net);
 }
@@ -160,6 +163,8 @@ int rk_net_start(struct rk_net *n, pid_t pid, int child_pidfd,
 		return rk_slirp4netns_start(n, pid, child_pidfd, err);
 	case RK_NET_PASTA:
 		return rk_pasta_start(n, pid, err);
+	case RK_NET_LXC_USER_NIC:
+		return rk_lxc_user_nic_start(n, pid, err);
 	case RK_NET_HOST:
 	case RK_NET_NONE:
 		break;

@@ -16,6 +16,8 @@
  *   none         network namespace with loopback only
  *   slirp4netns  tap0 10.0.2.100/24, gateway .2 (host loopback), DNS .3
  *   pasta        same addresses, configured by pasta (--config-net)
+ *   lxc-user-nic eth0 on a host bridge, addresses by DHCP in the child
+ *                (lxcusernic.c, src/child/dhcp.c)
  */
 #ifndef RK_NET_H
 #define RK_NET_H
@@ -29,7 +31,8 @@
 #include "../cmd/opts.h"
 #include "../lib/err.h"
 
-enum rk_net_kind { RK_NET_HOST, RK_NET_NONE, RK_NET_SLIRP4NETNS, RK_NET_PASTA };
+enum rk_net_kind { RK_NET_HOST, RK_NET_NONE, RK_NET_SLIRP4NETNS, RK_NET_PASTA,
+		  RK_NET_LXC_USER_NIC };
 
 /* What the child needs to configure its side (sent in
  * ParentInitNetworkDriverCompleted). */
@@ -103,11 +106,13 @@ void rk_net_stop(struct rk_net *n);
 int rk_net_helper_failed(struct rk_net *n, const char *name,
 			 struct rk_err *err);
 
-/* Per-driver hooks, in slirp4netns.c and pasta.c */
+/* Per-driver hooks, in slirp4netns.c, pasta.c and lxcusernic.c */
 int rk_slirp4netns_prepare(struct rk_net *n, struct rk_err *err);
 int rk_slirp4netns_start(struct rk_net *n, pid_t pid, int child_pidfd,
 			 struct rk_err *err);
 int rk_pasta_prepare(struct rk_net *n, struct rk_err *err);
 int rk_pasta_start(struct rk_net *n, pid_t pid, struct rk_err *err);
+int rk_lxc_user_nic_prepare(struct rk_net *n, struct rk_err *err);
+int rk_lxc_user_nic_start(struct rk_net *n, pid_t pid, struct rk_err *err);
 
 #endif

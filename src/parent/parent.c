@@ -599,6 +599,9 @@ static json_t *net_info(const struct parent *p)
 		json_object_set_new(o, "dns", json_pack("[s]", p->net.cfg.dns));
 	if (o && p->net.cfg.ip[0])
 		json_object_set_new(o, "childIP", json_string(p->net.cfg.ip));
+	/* lxc-user-nic: the child's address comes by DHCP, as upstream */
+	if (o && p->net.kind == RK_NET_LXC_USER_NIC)
+		json_object_set_new(o, "dynamicChildIP", json_true());
 	return o;
 }
 

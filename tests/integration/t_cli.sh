@@ -6,13 +6,13 @@
 "$RK" --help >"$TMP/help" 2>"$TMP/help.err"
 is "$?" 0 "--help exits 0"
 contains "$TMP/help" "USAGE:" "--help goes to stdout"
-for cat in "Misc:" "Mount:" "Network:" "Network [pasta]:" "Network [slirp4netns]:" "Port:" "Process:" "State:" "SubID:"; do
+for cat in "Misc:" "Mount:" "Network:" "Network [lxc-user-nic]:" "Network [pasta]:" "Network [slirp4netns]:" "Port:" "Process:" "State:" "SubID:"; do
 	contains "$TMP/help" "  $cat" "--help has category $cat"
 done
 is "$(wc -c <"$TMP/help.err")" 0 "--help writes nothing to stderr"
 # scripts pick drivers and flags by grepping --help: nothing listed there
 # may be refused later
-for w in vpnkit lxc-user-nic gvisor-tap-vsock "not supported"; do
+for w in vpnkit gvisor-tap-vsock "not supported"; do
 	check "--help does not advertise: $w" sh -c "! grep -q -- '$w' '$TMP/help'"
 done
 # our own build rides on upstream's version as semver build metadata
