@@ -34,9 +34,22 @@ fi
 work=$(mktemp -d /tmp/rk-bench.XXXXXX)
 ns=rkbench-srv.$$
 srv_gw=198.18.0.1 srv_ip=198.18.0.2
+br=rkbbr$$ usernet=/etc/lxc/lxc-usernet
 cleanup() {
 	ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
 	ip netns del "$ns" 2>/dev/null || true
+	[ ! -s "$work/dnsmasq.pid" ] || kill "$(cat "$work/dnsmasq.pid")" 2>/dev/null || true
+	ip link del "$br" 2>/dev/null || true
+	[ ! -e "$work/fwd" ] || cat "$work/fwd" >/proc/sys/net/ipv4/ip_forward
+	[ ! -e "$work/fwd.rules" ] || {
+		iptables -D FORWARD -i "$br" -j ACCEPT
+		iptables -D FORWARD -o "$br" -j ACCEPT
+	} 2>/dev/null || true
+	if [ -e "$work/usernet.saved" ]; then
+		cat "$work/usernet.saved" >"$usernet"
+	elif [ -e "$work/usernet.none" ]; then
+		rm -f "$usernet"
+	fi
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -71,6 +84,27 @@ case " $suites " in *" net "*)
 	ip -n "$ns" route add default via "$srv_gw"
 	ip netns exec "$ns" iperf3 -s -p 5301 -D
 	ip netns exec "$ns" "$work/connrate" -s 5302 &
+	# --net=lxc-user-nic: a bridge with dnsmasq as lxc-net makes it, the
+	# user granted veths on it, and the host routing to the test netns
+	if [ -x /usr/libexec/lxc/lxc-user-nic ] && command -v dnsmasq >/dev/null; then
+		if [ -e "$usernet" ]; then cp "$usernet" "$work/usernet.saved"; else touch "$work/usernet.none"; fi
+		mkdir -p /etc/lxc
+		printf 'rktest veth %s 10\n' "$br" >>"$usernet"
+		ip link add "$br" type bridge
+		ip addr add 10.213.9.1/24 dev "$br"
+		ip link set "$br" up
+		dnsmasq --conf-file=/dev/null -u nobody --strict-order --bind-interfaces \
+			--pid-file="$work/dnsmasq.pid" --listen-address 10.213.9.1 \
+			--dhcp-range 10.213.9.50,10.213.9.99 --except-interface=lo --interface="$br" \
+			--dhcp-leasefile="$work/leases" --dhcp-authoritative --no-resolv --no-hosts
+		cat /proc/sys/net/ipv4/ip_forward >"$work/fwd"
+		echo 1 >/proc/sys/net/ipv4/ip_forward
+		if command -v iptables >/dev/null; then
+			iptables -I FORWARD -i "$br" -j ACCEPT && iptables -I FORWARD -o "$br" -j ACCEPT &&
+				touch "$work/fwd.rules"
+		fi
+		BENCH_LXC_BRIDGE=$br
+	fi
 	as_user python3 "$work/netsuite.py" --rootlesskit "$work/rootlesskit" \
 		--connrate "$work/connrate" --out "$work/net"
 	cp "$work/net.md" "$work/net.json" "$here/results/"
