@@ -237,7 +237,7 @@ static int run_command(struct rk_child_ctx *c, struct rk_err *err)
 	};
 	char cmd[1024], st[64];
 	int sfd = c->sfd, status = 0;
-	bool dhcp_failed = false;
+	bool failed = false;	/* @err is set, the command is gone */
 	pid_t pid;
 
 	argv_str(c->o->target, cmd, sizeof(cmd));
@@ -262,32 +262,50 @@ static int run_command(struct rk_child_ctx *c, struct rk_err *err)
 		return rk_err_wrap(err, "command %s exited", cmd);
 	}
 	for (;;) {
-		struct pollfd p[4] = { { .fd = sfd, .events = POLLIN },
-				       { .fd = c->port_fd, .events = POLLIN },
-				       { .fd = c->watch_fd, .events = POLLIN },
-				       { .fd = c->dhcp_fd, .events = POLLIN } };
+		/* only the fds in use: poll() fails with EINVAL when nfds
+		 * exceeds RLIMIT_NOFILE, which a user may lower on us */
+		int fds[4] = { sfd, c->port_fd, c->watch_fd, c->dhcp_fd };
+		short ev[4] = { 0 };
+		struct pollfd p[4];
+		nfds_t n = 0;
 		int sig;
 
-		if (poll(p, 4, -1) < 0 && errno != EINTR)
-			break;
+		for (int i = 0; i < 4; i++) {
+			if (fds[i] >= 0)
+				p[n++] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
+		}
+		if (poll(p, n, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			rk_err_errno(err, errno, "poll");
+			kill(pid, SIGKILL);
+			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+				;
+			failed = true;
+			goto done;
+		}
+		for (int i = 0, j = 0; i < 4; i++) {
+			if (fds[i] >= 0)
+				ev[i] = p[j++].revents;
+		}
 		/* the DHCP renew loop failed (or died): stop, as upstream */
-		if (c->dhcp_fd >= 0 && p[3].revents) {
+		if (c->dhcp_fd >= 0 && ev[3]) {
 			dhcp_renew_failed(c->dhcp_fd, err);
 			kill(pid, SIGKILL);
 			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 				;
-			dhcp_failed = true;
+			failed = true;
 			goto done;
 		}
-		if (c->watch_fd >= 0 && p[2].revents)
+		if (c->watch_fd >= 0 && ev[2])
 			rk_child_net_watch(c->watch_fd, &c->cfg);
 		/* builtin port driver: sockets for the parent; EOF = parent gone */
-		if (c->port_fd >= 0 && p[1].revents &&
+		if (c->port_fd >= 0 && ev[1] &&
 		    rk_builtin_child_serve(c->port_fd) < 0) {
 			close(c->port_fd);
 			c->port_fd = -1;
 		}
-		while (p[0].revents && (sig = rk_sigfwd_read(sfd)) > 0) {
+		while (ev[0] && (sig = rk_sigfwd_read(sfd)) > 0) {
 			pid_t w;
 			int ws;
 
@@ -315,7 +333,7 @@ done:
 		close(c->dhcp_fd);
 	if (c->agent > 0)
 		kill(c->agent, SIGKILL);
-	if (dhcp_failed)
+	if (failed)
 		return -1;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
