@@ -49,6 +49,7 @@
 #include "../port/builtin.h"
 #include "detach.h"
 #include "mount.h"
+#include "tap.h"
 #include "netsetup.h"
 #include "transparent.h"
 
@@ -97,7 +98,7 @@ static int setup(struct rk_child_ctx *c, struct rk_err *err)
 {
 	struct rk_netcfg cfg = { 0 };
 	char netns[4200] = "";
-	bool etc_copied = false;
+	bool etc_copied = false, tap_own;
 	int tp = 0, r;
 	json_t *m;
 
@@ -127,6 +128,12 @@ static int setup(struct rk_child_ctx *c, struct rk_err *err)
 	    rk_mount_sysfs(c->net == RK_NET_HOST, *c->o->evacuate_cgroup2,
 			   err) < 0)
 		return -1;
+	/* gvisor-tap-vsock: the device the parent's stack will feed, sent on
+	 * its own socket or on the builtin port driver's channel */
+	tap_own = c->tap_chan >= 0 && c->tap_chan != c->port_fd;
+	if (c->tap_chan >= 0 && !c->o->detach_netns &&
+	    rk_tap_hand_over(cfg.dev, c->tap_chan, err) < 0)
+		return -1;
 	if (rk_child_net_setup(c->net, &cfg, c->statedir, c->statedir_fd,
 			       etc_copied,
 			       c->o->detach_netns, err) < 0)
@@ -134,7 +141,7 @@ static int setup(struct rk_child_ctx *c, struct rk_err *err)
 	if (c->o->detach_netns && c->net != RK_NET_HOST) {
 		struct rk_netns_agent_args a = {
 			.netns = netns, .kind = c->net, .cfg = &cfg,
-			.port_fd = c->port_fd,
+			.port_fd = c->port_fd, .tap_chan = c->tap_chan,
 			.source_ip_transparent = c->o->source_ip_transparent,
 			.close_fds = { c->rfd, c->wfd, -1 },
 		};
@@ -153,6 +160,9 @@ static int setup(struct rk_child_ctx *c, struct rk_err *err)
 		    rk_builtin_child_send_rtnl(c->port_fd) < 0)
 			tp &= ~(RK_TP_UDP4 | RK_TP_UDP6);
 	}
+	if (tap_own)
+		close(c->tap_chan);
+	c->tap_chan = -1;
 	/* a restarted slirp4netns makes a new, unconfigured TAP device
 	 * (detached: the agent watches) */
 	c->cfg = cfg;

@@ -23,7 +23,9 @@
  *                           then exits; the mount keeps the namespace.
  *   rk_netns_agent_start()  after ParentInitNetworkDriverCompleted: a
  *                           forked agent setns()es into $SD/netns, brings
- *                           up lo, configures the device (or waits for
+ *                           up lo, makes the TAP device and sends it to
+ *                           the parent (gvisor-tap-vsock, src/child/tap.c),
+ *                           configures the device (or waits for
  *                           pasta to), sets up source-IP transparency and
  *                           writes the result to a pipe.  With the builtin
  *                           port driver it stays, and serves the port
@@ -52,6 +54,7 @@
 #include "../lib/util.h"
 #include "../port/builtin.h"
 #include "netsetup.h"
+#include "tap.h"
 #include "transparent.h"
 
 /**
@@ -153,6 +156,9 @@ static void __attribute__((noreturn)) agent(const struct rk_netns_agent_args *a,
 		r.ok = 0;
 		rk_err_errno(&r.err, errno, "entering the detached netns \"%s\"",
 			     a->netns);
+	} else if (a->tap_chan >= 0 &&
+		   rk_tap_hand_over(a->cfg->dev, a->tap_chan, &r.err) < 0) {
+		r.ok = 0;
 	} else if (rk_child_net_iface(a->kind, a->cfg, &r.err) < 0) {
 		r.ok = 0;
 	} else if (a->port_fd >= 0 && a->source_ip_transparent) {

@@ -26,6 +26,7 @@ struct rk_netns_agent_args {
 	enum rk_net_kind kind;
 	const struct rk_netcfg *cfg;
 	int port_fd;			/* builtin port channel, or -1 */
+	int tap_chan;			/* gvisor-tap-vsock: send the TAP here, or -1 */
 	bool source_ip_transparent;
 	int close_fds[3];		/* the child's own fds, -1 if unused */
 };

@@ -16,6 +16,10 @@
  *   none         network namespace with loopback only
  *   slirp4netns  tap0 10.0.2.100/24, gateway .2 (host loopback), DNS .3
  *   pasta        same addresses, configured by pasta (--config-net)
+ *   gvisor-tap-vsock  tap0 10.0.2.100/24, gateway and DNS .1: libslirp in
+ *                the parent (usernet.c) on a TAP device the child makes
+ *                and hands over (src/child/tap.c); rk_net_attach() starts
+ *                it in the parent's event loop once the child is set up
  */
 #ifndef RK_NET_H
 #define RK_NET_H
@@ -24,12 +28,15 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "../cmd/opts.h"
 #include "../lib/err.h"
+#include "../lib/loop.h"
 
-enum rk_net_kind { RK_NET_HOST, RK_NET_NONE, RK_NET_SLIRP4NETNS, RK_NET_PASTA };
+enum rk_net_kind { RK_NET_HOST, RK_NET_NONE, RK_NET_SLIRP4NETNS, RK_NET_PASTA,
+		  RK_NET_USERNET /* --net=gvisor-tap-vsock */ };
 
 /* What the child needs to configure its side (sent in
  * ParentInitNetworkDriverCompleted). */
@@ -56,6 +63,8 @@ struct rk_net {
 				   else "" (the child's own netns) */
 	pid_t helper;		/* slirp4netns or pasta, or 0 */
 	int helper_out;		/* memfd with the helper's output, or -1 */
+	uint32_t cidr_net;	/* --cidr's network address, host order */
+	struct rk_usernet *usernet; /* gvisor-tap-vsock: the stack, or NULL */
 };
 
 /* rk_net_prepare() - validate flags, find and probe binaries, compute the
@@ -69,7 +78,14 @@ int rk_net_prepare(struct rk_net *n, const struct rk_opts *o,
 int rk_net_start(struct rk_net *n, pid_t pid, int child_pidfd,
 		 const char *statedir, struct rk_err *err);
 
-/* rk_net_stop() - stop helpers started by rk_net_start() */
+/* rk_net_attach() - once the child is set up: gvisor-tap-vsock takes the
+ * TAP device the child sent on @chan and starts its stack in @loop (other
+ * drivers: nothing); returns 0 or -1 with @err set */
+int rk_net_attach(struct rk_net *n, struct rk_loop *loop, int chan,
+		  struct rk_err *err);
+
+/* rk_net_stop() - stop helpers started by rk_net_start() and the stack
+ * started by rk_net_attach() */
 void rk_net_stop(struct rk_net *n);
 
 /* rk_net_helper_failed() - @n->helper exited: reap it and describe why
