@@ -156,10 +156,9 @@ static void __attribute__((noreturn)) agent(const struct rk_netns_agent_args *a,
 		r.ok = 0;
 		rk_err_errno(&r.err, errno, "entering the detached netns \"%s\"",
 			     a->netns);
-	} else if (a->tap_chan >= 0 &&
-		   rk_tap_hand_over(a->cfg->dev, a->tap_chan, &r.err) < 0) {
-		r.ok = 0;
-	} else if (rk_child_net_iface(a->kind, a->cfg, &r.err) < 0) {
+	} else if ((a->tap_chan >= 0 &&
+		    rk_tap_hand_over(a->cfg->dev, a->tap_chan, &r.err) < 0) ||
+		   rk_child_net_iface(a->kind, a->cfg, &r.err) < 0) {
 		r.ok = 0;
 	} else if (a->port_fd >= 0 && a->source_ip_transparent) {
 		r.tp = rk_transparent_setup();

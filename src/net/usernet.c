@@ -660,7 +660,7 @@ static void deepen_backlog(struct rk_usernet *u, struct in_addr host,
 			   uint16_t port)
 {
 	for (int i = 0; i < u->nreg; i++) {
-		struct sockaddr_in sa;
+		struct sockaddr_in sa = { 0 };
 		socklen_t len = sizeof(sa);
 		int acc = 0;
 		socklen_t alen = sizeof(acc);
