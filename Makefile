@@ -64,6 +64,11 @@ CURL_CFLAGS = $(call pc,CURL_CFLAGS,--cflags libcurl)
 CURL_LIBS = $(call pc,CURL_LIBS,--libs libcurl)
 CMOCKA_CFLAGS = $(call pc,CMOCKA_CFLAGS,--cflags cmocka)
 CMOCKA_LIBS = $(call pc,CMOCKA_LIBS,--libs cmocka)
+# libslirp (--net=gvisor-tap-vsock): Debian's slirp.pc requires glib-2.0's
+# .pc file, which only libglib2.0-dev ships; we call no glib function, so
+# plain -lslirp is enough without it
+SLIRP_LIBS = $(eval SLIRP_LIBS := $$(shell $$(PKG_CONFIG) --libs slirp 2>/dev/null || \
+	     echo -lslirp))$(SLIRP_LIBS)
 
 # Version: upstream's 3.0.1 plus our build as semver build metadata,
 # "3.0.1+c.<git describe --always --dirty>" (src/cmd/opts.h); from a
@@ -85,7 +90,7 @@ ALL_CFLAGS = $(RK_CFLAGS) $(CFLAGS)
 
 # each binary links only what it uses (libcurl pulls in a dozen
 # libraries, whose pages would count against rootlesskit's resident memory)
-RK_LIBS = $(JANSSON_LIBS)
+RK_LIBS = $(JANSSON_LIBS) $(SLIRP_LIBS)
 CTL_LIBS = $(CURL_LIBS) $(JANSSON_LIBS)
 
 LIB_SRCS := $(wildcard src/lib/*.c) $(wildcard src/net/*.c) \
@@ -132,7 +137,7 @@ $(BUILD)/rootlesskit-docker-proxy: $(BUILD)/src/cmd/rootlesskit-docker-proxy.o $
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/librk.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(CMOCKA_CFLAGS) $(ALL_CFLAGS) $(DEPFLAGS) -Isrc $(LDFLAGS) -o $@ $< \
-		$(BUILD)/librk.a $(CTL_LIBS) $(CMOCKA_LIBS) $(LDLIBS)
+		$(BUILD)/librk.a $(CTL_LIBS) $(SLIRP_LIBS) $(CMOCKA_LIBS) $(LDLIBS)
 
 -include $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d) $(UNIT_TESTS:=.d) $(BUILD)/connrate.d
 

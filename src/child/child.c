@@ -51,6 +51,7 @@
 #include "detach.h"
 #include "dhcp.h"
 #include "mount.h"
+#include "tap.h"
 #include "netsetup.h"
 #include "transparent.h"
 
@@ -99,7 +100,7 @@ static int setup(struct rk_child_ctx *c, struct rk_err *err)
 {
 	struct rk_netcfg cfg = { 0 };
 	char netns[4200] = "";
-	bool etc_copied = false;
+	bool etc_copied = false, tap_own;
 	bool agent = c->o->detach_netns && c->net != RK_NET_HOST;
 	int tp = 0, r, notify[2] = { -1, -1 };
 	json_t *m;
@@ -146,11 +147,18 @@ static int setup(struct rk_child_ctx *c, struct rk_err *err)
 			return -1;
 		}
 	}
+	/* gvisor-tap-vsock: the device the parent's stack will feed, sent on
+	 * its own socket or on the builtin port driver's channel (detached:
+	 * by the agent) */
+	tap_own = c->tap_chan >= 0 && c->tap_chan != c->port_fd;
+	if (c->tap_chan >= 0 && !agent &&
+	    rk_tap_hand_over(cfg.dev, c->tap_chan, err) < 0)
+		return -1;
 	/* detached: the agent first, it may learn the DNS server by DHCP */
 	if (agent) {
 		struct rk_netns_agent_args a = {
 			.netns = netns, .kind = c->net, .cfg = &cfg,
-			.port_fd = c->port_fd,
+			.port_fd = c->port_fd, .tap_chan = c->tap_chan,
 			.source_ip_transparent = c->o->source_ip_transparent,
 			.close_fds = { c->rfd, c->wfd, notify[0] },
 			.dhcp_fd = notify[1],
@@ -180,6 +188,9 @@ static int setup(struct rk_child_ctx *c, struct rk_err *err)
 		    rk_builtin_child_send_rtnl(c->port_fd) < 0)
 			tp &= ~(RK_TP_UDP4 | RK_TP_UDP6);
 	}
+	if (tap_own)
+		close(c->tap_chan);
+	c->tap_chan = -1;
 	/* a restarted slirp4netns makes a new, unconfigured TAP device
 	 * (detached: the agent watches) */
 	c->cfg = cfg;

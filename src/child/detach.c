@@ -23,16 +23,18 @@
  *                           then exits; the mount keeps the namespace.
  *   rk_netns_agent_start()  after ParentInitNetworkDriverCompleted: a
  *                           forked agent setns()es into $SD/netns, brings
- *                           up lo, configures the device (or waits for
- *                           pasta to; lxc-user-nic: leases an address by
- *                           DHCP first, see dhcp.c), sets up source-IP
- *                           transparency and writes the result, with the
- *                           lease, to a pipe.  With the builtin port driver
- *                           it stays, and serves the port channel from
- *                           inside the namespace: every socket it hands the
- *                           parent belongs there.  With lxc-user-nic it
- *                           stays too, for the DHCP renew loop (its own,
- *                           or a forked one beside the port channel).
+ *                           up lo, makes the TAP device and sends it to
+ *                           the parent (gvisor-tap-vsock, src/child/tap.c),
+ *                           configures the device (or waits for pasta to;
+ *                           lxc-user-nic: leases an address by DHCP first,
+ *                           see dhcp.c), sets up source-IP transparency and
+ *                           writes the result, with the lease, to a pipe.
+ *                           With the builtin port driver it stays, and
+ *                           serves the port channel from inside the
+ *                           namespace: every socket it hands the parent
+ *                           belongs there.  With lxc-user-nic it stays
+ *                           too, for the DHCP renew loop (its own, or a
+ *                           forked one beside the port channel).
  *
  * Upstream runs itself as an embedded unshare(1) for the first step
  * (Ubuntu's AppArmor profile confines /usr/bin/unshare); we need no
@@ -57,6 +59,7 @@
 #include "../port/builtin.h"
 #include "dhcp.h"
 #include "netsetup.h"
+#include "tap.h"
 #include "transparent.h"
 
 /**
@@ -153,6 +156,8 @@ static void __attribute__((noreturn)) agent(const struct rk_netns_agent_args *a,
 		rk_err_errno(&r.err, errno, "entering the detached netns \"%s\"",
 			     a->netns);
 	} else if ((lxc && rk_dhcp_lease(a->cfg, &lease, &r.err) < 0) ||
+		   (a->tap_chan >= 0 &&
+		    rk_tap_hand_over(a->cfg->dev, a->tap_chan, &r.err) < 0) ||
 		   rk_child_net_iface(a->kind, a->cfg, &r.err) < 0) {
 		r.ok = 0;
 	} else if (a->port_fd >= 0 && a->source_ip_transparent) {

@@ -27,6 +27,7 @@ struct rk_netns_agent_args {
 	struct rk_netcfg *cfg;		/* lxc-user-nic: completed by DHCP */
 	int port_fd;			/* builtin port channel, or -1 */
 	int dhcp_fd;			/* lxc-user-nic: for the renew loop */
+	int tap_chan;			/* gvisor-tap-vsock: send the TAP here, or -1 */
 	bool source_ip_transparent;
 	int close_fds[3];		/* the child's own fds, -1 if unused */
 };

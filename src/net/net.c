@@ -11,14 +11,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../child/tap.h"
 #include "../lib/cidr.h"
 #include "../lib/log.h"
 #include "../lib/proc.h"
 #include "../lib/signame.h"
 #include "../lib/util.h"
+#include "usernet.h"
 
-/* compute_cfg() - addresses from --cidr: child +100, gateway +2, DNS +3 */
-static int compute_cfg(struct rk_net *n, struct rk_err *err)
+/* compute_cfg() - addresses from --cidr: child +100, gateway +@gw_off,
+ * DNS +@dns_off (slirp4netns and pasta: 2 and 3; gvisor-tap-vsock: 1, 1) */
+static int compute_cfg(struct rk_net *n, uint32_t gw_off, uint32_t dns_off,
+		       struct rk_err *err)
 {
 	struct rk_cidr c = { .net = 0x0a000200, .prefix = 24 };	/* 10.0.2.0/24 */
 	uint32_t ip, gw, dns;
@@ -26,13 +30,14 @@ static int compute_cfg(struct rk_net *n, struct rk_err *err)
 	if (*n->o->cidr && rk_cidr_parse(n->o->cidr, &c, err) < 0)
 		return -1;
 	if (rk_ip4_add(c.net, 100, &ip, err) < 0 ||
-	    rk_ip4_add(c.net, 2, &gw, err) < 0 ||
-	    rk_ip4_add(c.net, 3, &dns, err) < 0)
+	    rk_ip4_add(c.net, gw_off, &gw, err) < 0 ||
+	    rk_ip4_add(c.net, dns_off, &dns, err) < 0)
 		return -1;
 	rk_ip4_str(ip, n->cfg.ip);
 	rk_ip4_str(gw, n->cfg.gateway);
 	rk_ip4_str(dns, n->cfg.dns);
 	n->cfg.prefix = c.prefix;
+	n->cidr_net = c.net;
 	n->cfg.mtu = n->o->mtu ? n->o->mtu : 65520;
 	snprintf(n->cfg.dev, sizeof(n->cfg.dev), "%s",
 		 *n->o->ifname ? n->o->ifname : "tap0");
@@ -122,14 +127,14 @@ int rk_net_prepare(struct rk_net *n, const struct rk_opts *o,
 	}
 	if (!strcmp(o->net, "slirp4netns")) {
 		n->kind = RK_NET_SLIRP4NETNS;
-		if (compute_cfg(n, err) < 0)
+		if (compute_cfg(n, 2, 3, err) < 0)
 			return -1;
 		return rk_slirp4netns_prepare(n, err);
 	}
 	if (!strcmp(o->net, "pasta")) {
 		n->kind = RK_NET_PASTA;
 		rk_warn("\"pasta\" network driver is experimental. Needs very recent version of pasta (see docs/network.md). Make sure to use pasta without AppArmor.");
-		if (compute_cfg(n, err) < 0)
+		if (compute_cfg(n, 2, 3, err) < 0)
 			return -1;
 		n->cfg.configures_iface = true;
 		if (check_port_driver(o, err) < 0)
@@ -140,8 +145,17 @@ int rk_net_prepare(struct rk_net *n, const struct rk_opts *o,
 		n->kind = RK_NET_LXC_USER_NIC;
 		return rk_lxc_user_nic_prepare(n, err);
 	}
-	if (!strcmp(o->net, "vpnkit") || !strcmp(o->net, "gvisor-tap-vsock"))
-		return rk_err_set(err, "network driver \"%s\" is not supported by this implementation (supported: host, none, pasta, slirp4netns, lxc-user-nic)",
+	if (!strcmp(o->net, "gvisor-tap-vsock")) {
+		n->kind = RK_NET_USERNET;
+		rk_warn("\"gvisor-tap-vsock\" network driver is experimental");
+		/* upstream also warns that --disable-host-loopback is not
+		 * supported, but honours it; so do we, without the warning */
+		if (o->ipv6)
+			return rk_err_set(err, "--ipv6 is not supported for gvisor-tap-vsock");
+		return compute_cfg(n, 1, 1, err);
+	}
+	if (!strcmp(o->net, "vpnkit"))
+		return rk_err_set(err, "network driver \"%s\" is not supported by this implementation (supported: host, none, pasta, slirp4netns, lxc-user-nic, gvisor-tap-vsock)",
 				  o->net);
 	return rk_err_set(err, "unknown network mode: %s", o->net);
 }
@@ -167,13 +181,32 @@ int rk_net_start(struct rk_net *n, pid_t pid, int child_pidfd,
 		return rk_lxc_user_nic_start(n, pid, err);
 	case RK_NET_HOST:
 	case RK_NET_NONE:
+	case RK_NET_USERNET:	/* started by rk_net_attach() */
 		break;
 	}
 	return 0;
 }
 
+int rk_net_attach(struct rk_net *n, struct rk_loop *loop, int chan,
+		  struct rk_err *err)
+{
+	int tapfd;
+
+	if (n->kind != RK_NET_USERNET)
+		return 0;
+	tapfd = rk_tap_receive(chan, err);
+	if (tapfd < 0)
+		return rk_err_wrap(err, "setting up network");
+	n->usernet = rk_usernet_new(&n->cfg, n->cidr_net, n->cfg.prefix,
+				    n->o->disable_host_loopback, tapfd, loop,
+				    err);
+	return n->usernet ? 0 : -1;
+}
+
 void rk_net_stop(struct rk_net *n)
 {
+	rk_usernet_free(n->usernet);
+	n->usernet = NULL;
 	if (n->helper > 0) {
 		kill(n->helper, SIGKILL);
 		waitpid(n->helper, NULL, 0);

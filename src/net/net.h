@@ -18,6 +18,10 @@
  *   pasta        same addresses, configured by pasta (--config-net)
  *   lxc-user-nic eth0 on a host bridge, addresses by DHCP in the child
  *                (lxcusernic.c, src/child/dhcp.c)
+ *   gvisor-tap-vsock  tap0 10.0.2.100/24, gateway and DNS .1: libslirp in
+ *                the parent (usernet.c) on a TAP device the child makes
+ *                and hands over (src/child/tap.c); rk_net_attach() starts
+ *                it in the parent's event loop once the child is set up
  */
 #ifndef RK_NET_H
 #define RK_NET_H
@@ -26,13 +30,16 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "../cmd/opts.h"
 #include "../lib/err.h"
+#include "../lib/loop.h"
 
 enum rk_net_kind { RK_NET_HOST, RK_NET_NONE, RK_NET_SLIRP4NETNS, RK_NET_PASTA,
-		  RK_NET_LXC_USER_NIC };
+		  RK_NET_LXC_USER_NIC,
+		  RK_NET_USERNET /* --net=gvisor-tap-vsock */ };
 
 /* What the child needs to configure its side (sent in
  * ParentInitNetworkDriverCompleted). */
@@ -63,6 +70,8 @@ struct rk_net {
 				   else "" (the child's own netns) */
 	pid_t helper;		/* slirp4netns or pasta, or 0 */
 	int helper_out;		/* memfd with the helper's output, or -1 */
+	uint32_t cidr_net;	/* --cidr's network address, host order */
+	struct rk_usernet *usernet; /* gvisor-tap-vsock: the stack, or NULL */
 };
 
 /**
@@ -90,7 +99,21 @@ int rk_net_start(struct rk_net *n, pid_t pid, int child_pidfd,
 		 const char *statedir, struct rk_err *err);
 
 /**
- * rk_net_stop() - kill and reap the helper, if any
+ * rk_net_attach() - once the child is set up: gvisor-tap-vsock takes the
+ * TAP device the child sent and starts its stack (other drivers: nothing)
+ * @n:		started driver
+ * @loop:	the parent's event loop
+ * @chan:	socket the child sent the TAP fd on (src/child/tap.c)
+ * @err:	error out
+ *
+ * Return: 0, or -1 with @err set
+ */
+int rk_net_attach(struct rk_net *n, struct rk_loop *loop, int chan,
+		  struct rk_err *err);
+
+/**
+ * rk_net_stop() - stop helpers started by rk_net_start() and the stack
+ * started by rk_net_attach()
  * @n:		driver
  */
 void rk_net_stop(struct rk_net *n);

@@ -186,6 +186,7 @@ struct port_driver_kind {
 					 * itself (pasta, implicit) */
 	bool helper_api;		/* ports go through the network helper's
 					 * API socket (slirp4netns) */
+	bool colon_unsupported;		/* ... "unsupported protocol: P" */
 };
 
 static int check_none(const struct rk_opts *o, struct rk_err *err)
@@ -232,10 +233,15 @@ static int check_builtin(const struct rk_opts *o, struct rk_err *err)
 	return 0;
 }
 
+/* check_gvisor() - the port driver needs the in-process stack, i.e.
+ * --net=gvisor-tap-vsock (upstream fails with this message only once the
+ * child is up; we fail before anything is created) */
 static int check_gvisor(const struct rk_opts *o, struct rk_err *err)
 {
-	return rk_err_set(err, "port driver \"%s\" is not supported by this implementation yet",
-			  o->port_driver);
+	rk_warn("\"gvisor-tap-vsock\" port driver is experimental");
+	if (strcmp(o->net, "gvisor-tap-vsock"))
+		return rk_err_set(err, "Virtual network services mux not available in child context");
+	return 0;
 }
 
 /* raise_nofile() - RLIMIT_NOFILE soft limit to the hard limit, as Go does:
@@ -273,6 +279,11 @@ static struct rk_port_driver *create_slirp4netns(struct parent *p, struct rk_err
 	return rk_slirp4netns_port_new(p->net.api_socket, p->net.cfg.ip, err);
 }
 
+static struct rk_port_driver *create_usernet(struct parent *p, struct rk_err *err)
+{
+	return rk_usernet_port_new(p->net.usernet, p->net.cfg.ip, err);
+}
+
 static const struct port_driver_kind port_drivers[] = {
 	{ .name = "none", .check = check_none },
 	{ .name = "implicit", .net = "pasta", .helper_forwards = true,
@@ -286,7 +297,9 @@ static const struct port_driver_kind port_drivers[] = {
 	{ .name = "socat", .protos = rk_socat_protos,
 	  .quoted_unsupported = true, .non_host = true, .check = check_socat,
 	  .create = create_socat },
-	{ .name = "gvisor-tap-vsock", .non_host = true, .check = check_gvisor },
+	{ .name = "gvisor-tap-vsock", .protos = rk_usernet_protos,
+	  .colon_unsupported = true, .non_host = true, .check = check_gvisor,
+	  .create = create_usernet },
 };
 
 /* check_publish() - every -p spec parses and validates, and port driver
@@ -307,6 +320,9 @@ static int check_publish(const struct rk_opts *o, const struct port_driver_kind 
 			served = !strcmp(*q, sp.proto);
 		if (served)
 			continue;
+		if (k->colon_unsupported)
+			return rk_err_set(err, "failed to expose port %s: unsupported protocol: %s",
+					  s, sp.proto);
 		if (k->quoted_unsupported)
 			return rk_err_set(err, "failed to expose port %s: unsupported protocol \"%s\"",
 					  s, sp.proto);
@@ -456,7 +472,9 @@ static int start_child(struct parent *p, struct rk_err *err)
 	snprintf(buf, sizeof(buf), "%u", (unsigned)getegid());
 	setenv("ROOTLESSKIT_PARENT_EGID", buf, 1);
 
-	if (p->pdk->chan &&
+	/* the builtin port driver's channel; gvisor-tap-vsock: the child
+	 * sends the TAP device on it */
+	if ((p->pdk->chan || p->net.kind == RK_NET_USERNET) &&
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, p->chan) < 0)
 		return rk_err_errno(err, errno, "socketpair");
 	if (pipe2(p2c, O_CLOEXEC) < 0)
@@ -475,7 +493,9 @@ static int start_child(struct parent *p, struct rk_err *err)
 			.rfd = p2c[0], .wfd = c2p[1], .sfd = -1, .reaper = p->reaper,
 			.listen_fds = listen_fds,
 			.fix_listen_pid = fix_listen_pid,
-			.port_fd = p->chan[1], .watch_fd = -1,
+			.port_fd = p->pdk->chan ? p->chan[1] : -1,
+			.tap_chan = p->net.kind == RK_NET_USERNET ? p->chan[1] : -1,
+			.watch_fd = -1,
 		};
 
 		close(p2c[1]);
@@ -569,6 +589,12 @@ static int start_ports(struct parent *p, struct rk_err *err)
 	if (rk_loop_add(&p->loop, &p->sigw, EPOLLIN) < 0 ||
 	    rk_loop_add(&p->loop, &p->childw, EPOLLIN) < 0)
 		return rk_err_errno(err, errno, "epoll_ctl");
+	if (rk_net_attach(&p->net, &p->loop, p->chan[0], err) < 0)
+		return -1;
+	if (!p->pdk->chan && p->chan[0] >= 0) {
+		close(p->chan[0]);	/* the TAP device was all it carried */
+		p->chan[0] = -1;
+	}
 	if (!p->pdk->create)
 		return 0;
 	p->ports.drv = p->pdk->create(p, err);

@@ -50,6 +50,9 @@ int rk_ports_add(struct rk_ports *m, const struct rk_port_spec *spec,
 		m->v[i] = m->v[i - 1];
 	m->v[i] = (struct rk_port_entry){ .st = { .id = id, .spec = *spec },
 					  .priv = priv };
+	if (!spec->child_ip[0] && m->drv->default_child_ip)
+		snprintf(m->v[i].st.spec.child_ip, sizeof(m->v[i].st.spec.child_ip),
+			 "%s", m->drv->default_child_ip);
 	m->n++;
 	*out = m->v[i].st;
 	return 0;
@@ -64,7 +67,8 @@ int rk_ports_remove(struct rk_ports *m, int id, struct rk_err *err)
 	for (i = 0; i < m->n && m->v[i].st.id != id; i++)
 		;
 	if (i == m->n)
-		return rk_err_set(err, "unknown id: %d", id);
+		return rk_err_set(err, "unknown %sid: %d",
+				  m->drv->unknown_port_id_msg ? "port " : "", id);
 	r = m->drv->unexpose(m->drv, id, m->v[i].priv, err);
 	if (r < 0 && m->drv->keep_on_unexpose_error)
 		return -1;

@@ -24,6 +24,12 @@ struct rk_port_driver {
 	/* a failed unexpose() leaves the port in place (slirp4netns: the
 	 * forward still exists); otherwise the entry is dropped anyway */
 	bool keep_on_unexpose_error;
+	/* removing an unknown ID says "unknown port id: N" (gvisor-tap-vsock)
+	 * instead of "unknown id: N" */
+	bool unknown_port_id_msg;
+	/* if not NULL: the child address stored in the table for a spec
+	 * without one (gvisor-tap-vsock shows where the port goes) */
+	const char *default_child_ip;
 	/* expose(): start forwarding @spec (already validated); returns the
 	 * port's ID (> 0) and stores per-port state in *@priv, or -1 */
 	int (*expose)(struct rk_port_driver *d, const struct rk_port_spec *spec,
@@ -78,6 +84,7 @@ void rk_ports_fini(struct rk_ports *m);
 extern const char *const rk_builtin_protos[];
 extern const char *const rk_slirp4netns_protos[];
 extern const char *const rk_socat_protos[];
+extern const char *const rk_usernet_protos[];
 
 /* rk_port_driver_serves() - true if @proto is in @d's protos list */
 bool rk_port_driver_serves(const struct rk_port_driver *d, const char *proto);
@@ -99,5 +106,17 @@ struct rk_port_driver *rk_slirp4netns_port_new(const char *api_sock,
  */
 struct rk_port_driver *rk_socat_port_new(struct rk_loop *loop, pid_t child,
 					 const char *netns, struct rk_err *err);
+
+struct rk_usernet;
+
+/*
+ * rk_usernet_port_new() - the gvisor-tap-vsock port driver: host forwards
+ * of the in-process network stack @net (NULL: not that network), to
+ * @child_ip unless a spec names another child address.
+ * Return: the driver, or NULL with @err set (upstream's messages)
+ */
+struct rk_port_driver *rk_usernet_port_new(struct rk_usernet *net,
+					   const char *child_ip,
+					   struct rk_err *err);
 
 #endif

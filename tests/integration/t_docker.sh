@@ -13,7 +13,8 @@
 # script passes no --state-dir, so the state dir is a temp dir in $TMPDIR;
 # the slirp4netns run adds the current script's
 # --state-dir=$XDG_RUNTIME_DIR/dockerd-rootless through
-# DOCKERD_ROOTLESS_ROOTLESSKIT_FLAGS.
+# DOCKERD_ROOTLESS_ROOTLESSKIT_FLAGS; the third run uses
+# DOCKERD_ROOTLESS_ROOTLESSKIT_NET=gvisor-tap-vsock and its port driver.
 . "$(dirname "$0")/lib.sh"
 SCRIPT=/usr/share/docker.io/contrib/dockerd-rootless.sh
 check_path
@@ -235,6 +236,36 @@ if start_dockerd; then
 	RKPID=
 else
 	not_ok "slirp4netns port driver: dockerd is up"
+fi
+
+#
+# 3. DOCKERD_ROOTLESS_ROOTLESSKIT_NET=gvisor-tap-vsock (what current
+#    dockerd-rootless.sh picks when no network helper is installed), with
+#    its port driver
+#
+export DOCKERD_ROOTLESS_ROOTLESSKIT_NET=gvisor-tap-vsock
+export DOCKERD_ROOTLESS_ROOTLESSKIT_PORT_DRIVER=gvisor-tap-vsock
+P_GV=22110
+if start_dockerd; then
+	ok "gvisor-tap-vsock: dockerd is up"
+	tr '\0' ' ' <"/proc/$RKPID/cmdline" >"$TMP/cmdline"
+	contains "$TMP/cmdline" "--net=gvisor-tap-vsock" "gvisor-tap-vsock: rootlesskit runs with --net=gvisor-tap-vsock"
+	check "gvisor-tap-vsock: docker run -d -p 127.0.0.1:$P_GV:80" \
+		dkrun gv1 -p "127.0.0.1:$P_GV:80" rkbox:test httpd -f -p 80 -h /www
+	is "$(poll_output 200 curl -sf --max-time 2 "http://127.0.0.1:$P_GV/")" "hello from busybox" \
+		"gvisor-tap-vsock: curl 127.0.0.1:$P_GV"
+	"$RKCTL" --socket="$SD/api.sock" list-ports >"$TMP/ports" 2>&1
+	contains "$TMP/ports" "$P_GV" "gvisor-tap-vsock: the port is in rootlessctl list-ports"
+	check "gvisor-tap-vsock: docker rm -f gv1" dkq rm -f -v gv1
+	check "gvisor-tap-vsock: TCP $P_GV free again" port_free tcp "$P_GV"
+	stop_dockerd
+	is "$?" 0 "gvisor-tap-vsock: SIGTERM ends rootlesskit"
+	wait "$RKPID" 2>/dev/null
+	is "$(left_after_stop)" "" "gvisor-tap-vsock: nothing of the session left"
+	check "gvisor-tap-vsock: state dir $SD removed" test ! -e "$SD"
+	RKPID=
+else
+	not_ok "gvisor-tap-vsock: dockerd is up"
 fi
 
 no_sanitizer_report "no sanitizer report from rootlesskit or rootlesskit-docker-proxy" "$TMP/all.log" "$TMP"/san.*
