@@ -221,6 +221,13 @@ FIGURES = [
 ]
 
 
+# (subject, figure, against, factor): subject >= factor * against
+TARGETS = [
+    ("ours-gvisor-tap-vsock", "out_tcp", "ours-slirp4netns", 1.0),      # issue 13
+    ("ours-bypass4netns", "out_tcp", "host", 0.9),                      # issue 14
+]
+
+
 def markdown(rep):
     peers = list(rep["peers"])
     out = ["# Network driver benchmark", "",
@@ -250,6 +257,16 @@ def markdown(rep):
             cells.append("%s %s/%s" % (fig, "%.2fx" % (a / h) if a and h else "–",
                                        "%.2fx" % (a / s) if a and s else "–"))
         out.append("* %s: %s" % (p, "; ".join(cells)))
+    out += ["", "## Targets", "", "| target | measured | result |", "|---|---|---|"]
+    for subject, fig, against, factor in TARGETS:
+        a = rep["peers"].get(subject, {}).get("figures", {}).get(fig, {}).get("median")
+        b = rep["peers"].get(against, {}).get("figures", {}).get(fig, {}).get("median")
+        if not a or not b:
+            out.append("| %s: %s >= %.2fx %s | – | not measured |" % (subject, fig, factor, against))
+            continue
+        r = a / b
+        out.append("| %s: %s >= %.2fx %s | %.2fx | %s |" % (subject, fig, factor, against, r,
+                                                          "met" if r >= factor else "NOT met"))
     notes = [(p, rep["peers"][p]["note"]) for p in peers if rep["peers"][p].get("note")]
     if notes:
         out += ["", "Peer notes: " + "; ".join("`%s`: %s" % n for n in notes) + "."]

@@ -154,7 +154,7 @@ class Peer:
         self.child = int(open(cp).read())
         if self.kind == "netns":
             self.prefix = ["nsenter", "-U", "--preserve-credentials", "-n", "-t", str(self.child)]
-        if ports and self.pd in ("builtin", "slirp4netns"):
+        if ports and self.pd in ("builtin", "slirp4netns") and "--bypass4netns" not in self.extra:
             self.rkctl("add-ports", "127.0.0.1:%d:%d/tcp" % (IPERF_PORT, IPERF_PORT),
                        "127.0.0.1:%d:%d/udp" % (IPERF_PORT, IPERF_PORT),
                        "127.0.0.1:%d:%d/tcp" % (CONN_PORT, CONN_PORT))
@@ -323,6 +323,17 @@ def peers(args):
     if go:
         p.append(Peer("go-slirp4netns", "rk", go, goctl, pd="slirp4netns"))
     p.append(Peer("pasta", "rk", ours, ctl, net="pasta", pd="implicit"))
+    # --bypass4netns: the servers' binds to published ports become host
+    # sockets, so the ports must be published before the command starts
+    bp = ["--bypass4netns", "-p", "127.0.0.1:%d:%d/tcp" % (IPERF_PORT, IPERF_PORT),
+          "-p", "127.0.0.1:%d:%d/udp" % (IPERF_PORT, IPERF_PORT), "-p", "127.0.0.1:%d:%d/tcp" % (CONN_PORT, CONN_PORT)]
+    ok = subprocess.run([ours, "--net=slirp4netns", "--port-driver=builtin", "--bypass4netns", "true"],
+                        capture_output=True, text=True)
+    if ok.returncode == 0:
+        p.append(Peer("ours-bypass4netns", "rk", ours, ctl, pd="builtin", extra=bp,
+                      note="--bypass4netns: the server's sockets are host sockets"))
+    else:
+        log("ours-bypass4netns skipped:", ok.stderr.strip().splitlines()[-1:])
     p.append(Peer("loopback", "loopback"))
     p.append(Peer("in-namespace", "netns", ours, ctl, pd="none"))
     return p
