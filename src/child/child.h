@@ -23,6 +23,7 @@ struct rk_child_ctx {
 	int listen_fds;		/* socket-activation fds 3..3+n-1 to pass on */
 	bool fix_listen_pid;	/* LISTEN_PID was the parent's: set the command's */
 	int port_fd;		/* builtin port driver channel, or -1 */
+	int bypass_fd;		/* --bypass4netns channel, or -1 */
 	pid_t agent;		/* --detach-netns: the netns agent, or 0 */
 	struct rk_netcfg cfg;	/* from ParentInitNetworkDriverCompleted */
 	int watch_fd;		/* slirp4netns: link changes (netsetup.c), or -1 */
