@@ -45,7 +45,9 @@
  * wildcard address, loopback, the child's IP or the spec's child IP) gets
  * a twin bound to the parent side; the driver's listener steps aside
  * first (rk_port_driver.step_aside) and the program accepts the clients
- * itself, seeing their real addresses.  We keep no reference to the twin:
+ * itself, seeing their real addresses.  A TCP twin gets SO_REUSEADDR, as
+ * the driver's listener has, so that the TIME_WAIT of its connections does
+ * not keep the driver from listening again.  We keep no reference to the twin:
  * a 1 s timer asks NETLINK_SOCK_DIAG whether its inode still exists in the
  * host namespace, and when the last one of a port is gone the driver
  * listens again (retried each tick while the address is busy).
@@ -464,6 +466,10 @@ static void do_bind(struct rk_bypass *b, const struct seccomp_notif *rq,
 		cont(b, rq->id);
 		return;
 	}
+	/* as the driver's own listener: its connections' TIME_WAIT must
+	 * not keep the driver from listening again */
+	if (sk[1] == SOCK_STREAM)
+		setsockopt(t, SOL_SOCKET, SO_REUSEADDR, &(int){ 1 }, sizeof(int));
 	if (bind(t, &host->sa, rk_sa_len(host)) < 0) {
 		rk_debug("bypass4netns: bind of port %d on the host: %s; normal path",
 			 e->st.spec.parent_port, strerror(errno));

@@ -243,7 +243,12 @@ bool rk_bp_diag_has(int family, int proto, ino_t ino)
 			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
 		.r = { .sdiag_family = (uint8_t)family,
 		       .sdiag_protocol = (uint8_t)proto,
-		       .idiag_states = ~0u },
+		       /* a taken-over port is bound or listening (UDP:
+			* CLOSE); TCP_LISTEN, TCP_CLOSE and 13, the
+			* bound-inactive state of newer kernels: no dump
+			* of every connection of the host */
+		       .idiag_states = proto == IPPROTO_TCP ?
+				(1u << 10) | (1u << 7) | (1u << 13) : ~0u },
 	};
 	cleanup_fd int s = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
 				     NETLINK_SOCK_DIAG);
