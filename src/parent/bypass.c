@@ -190,7 +190,9 @@ static bool fd_cloexec(pid_t pid, int tfd)
 static int readmem(pid_t pid, uint64_t addr, void *buf, size_t len)
 {
 	struct iovec l = { .iov_base = buf, .iov_len = len };
-	struct iovec r = { .iov_base = (void *)(uintptr_t)addr, .iov_len = len };
+	/* an address in the caller's memory, not ours */
+	struct iovec r = { .iov_base = (void *)(uintptr_t)addr, // NOLINT(performance-no-int-to-ptr)
+			   .iov_len = len };
 
 	return process_vm_readv(pid, &l, 1, &r, 1, 0) == (ssize_t)len ? 0 : -1;
 }
@@ -211,7 +213,7 @@ static socklen_t readsa(pid_t pid, uint64_t addr, uint64_t len, union rk_sa *sa)
 /* unused_sock() - @fd is neither bound nor connected */
 static bool unused_sock(int fd)
 {
-	union rk_sa a;
+	union rk_sa a = { 0 };
 	socklen_t l = sizeof(a);
 
 	if (getsockname(fd, &a.sa, &l) < 0)
