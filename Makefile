@@ -62,6 +62,8 @@ JANSSON_CFLAGS = $(call pc,JANSSON_CFLAGS,--cflags jansson)
 JANSSON_LIBS = $(call pc,JANSSON_LIBS,--libs jansson)
 CURL_CFLAGS = $(call pc,CURL_CFLAGS,--cflags libcurl)
 CURL_LIBS = $(call pc,CURL_LIBS,--libs libcurl)
+SECCOMP_CFLAGS = $(call pc,SECCOMP_CFLAGS,--cflags libseccomp)
+SECCOMP_LIBS = $(call pc,SECCOMP_LIBS,--libs libseccomp)
 CMOCKA_CFLAGS = $(call pc,CMOCKA_CFLAGS,--cflags cmocka)
 CMOCKA_LIBS = $(call pc,CMOCKA_LIBS,--libs cmocka)
 # libslirp (--net=gvisor-tap-vsock): Debian's slirp.pc requires glib-2.0's
@@ -85,12 +87,12 @@ endif
 endif
 
 ALL_CPPFLAGS = $(RK_CPPFLAGS) -DRK_GIT_VERSION='"$(RK_GIT_VERSION)"' $(CPPFLAGS) \
-	       $(JANSSON_CFLAGS) $(CURL_CFLAGS)
+	       $(JANSSON_CFLAGS) $(CURL_CFLAGS) $(SECCOMP_CFLAGS)
 ALL_CFLAGS = $(RK_CFLAGS) $(CFLAGS)
 
 # each binary links only what it uses (libcurl pulls in a dozen
 # libraries, whose pages would count against rootlesskit's resident memory)
-RK_LIBS = $(JANSSON_LIBS) $(SLIRP_LIBS)
+RK_LIBS = $(JANSSON_LIBS) $(SLIRP_LIBS) $(SECCOMP_LIBS)
 CTL_LIBS = $(CURL_LIBS) $(JANSSON_LIBS)
 
 LIB_SRCS := $(wildcard src/lib/*.c) $(wildcard src/net/*.c) \
@@ -137,7 +139,7 @@ $(BUILD)/rootlesskit-docker-proxy: $(BUILD)/src/cmd/rootlesskit-docker-proxy.o $
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/librk.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(CMOCKA_CFLAGS) $(ALL_CFLAGS) $(DEPFLAGS) -Isrc $(LDFLAGS) -o $@ $< \
-		$(BUILD)/librk.a $(CTL_LIBS) $(SLIRP_LIBS) $(CMOCKA_LIBS) $(LDLIBS)
+		$(BUILD)/librk.a $(CTL_LIBS) $(SLIRP_LIBS) $(SECCOMP_LIBS) $(CMOCKA_LIBS) $(LDLIBS)
 
 -include $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d) $(UNIT_TESTS:=.d) $(BUILD)/connrate.d
 

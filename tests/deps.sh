@@ -15,7 +15,7 @@
 # apt-get line is printed and the script fails.
 set -eu
 mode=${1:-check}
-build="make gcc libc6-dev pkg-config libjansson-dev libcurl4-openssl-dev libslirp-dev"
+build="make gcc libc6-dev pkg-config libjansson-dev libcurl4-openssl-dev libslirp-dev libseccomp-dev"
 # busybox-static, not busybox: the two conflict, and the image the Docker
 # and containerd tests build needs the static binary
 run="$build uidmap slirp4netns passt iproute2 iptables busybox-static curl procps util-linux"

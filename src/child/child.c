@@ -48,6 +48,7 @@
 #include "../lib/signame.h"
 #include "../lib/util.h"
 #include "../port/builtin.h"
+#include "bypass_filter.h"
 #include "detach.h"
 #include "dhcp.h"
 #include "mount.h"
@@ -265,7 +266,15 @@ static int run_command(struct rk_child_ctx *c, struct rk_err *err)
 	}
 	close(c->rfd);
 	c->rfd = -1;
+	if (c->bypass_fd >= 0) {
+		sp.pre_exec = rk_bypass_filter_pre_exec;
+		sp.pre_exec_arg = &c->bypass_fd;
+	}
 	pid = rk_spawn(&sp, err);
+	if (c->bypass_fd >= 0) {
+		close(c->bypass_fd);
+		c->bypass_fd = -1;
+	}
 	close(c->wfd);
 	c->wfd = -1;
 	if (pid < 0) {

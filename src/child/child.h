@@ -25,6 +25,7 @@ struct rk_child_ctx {
 	int port_fd;		/* builtin port driver channel, or -1 */
 	int tap_chan;		/* gvisor-tap-vsock: where the TAP fd goes
 				   (src/child/tap.c), or -1; may be port_fd */
+	int bypass_fd;		/* --bypass4netns channel, or -1 */
 	pid_t agent;		/* --detach-netns: the netns agent, or 0 */
 	struct rk_netcfg cfg;	/* from ParentInitNetworkDriverCompleted */
 	int watch_fd;		/* slirp4netns: link changes (netsetup.c), or -1 */

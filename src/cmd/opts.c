@@ -102,6 +102,12 @@ static const struct opt_def defs[] = {
 	{ "source-ip-transparent", NULL, T_BOOL, O(source_ip_transparent),
 	  "Port",
 	  "Enable source IP transparency for the builtin port driver", "true" },
+	{ "bypass4netns", NULL, T_BOOL, O(bypass4netns), "Port",
+	  "bypass the network namespace for the command's TCP/UDP sockets that go outside it or bind a published port: they become host sockets (seccomp user notification, Linux >= 5.9; off by default) (extension)",
+	  "false" },
+	{ "bypass4netns-ignore", NULL, T_SLICE, O(bypass4netns_ignore), "Port",
+	  "with --bypass4netns, destinations in this CIDR (IPv4 or IPv6) keep the normal path; repeatable (extension)",
+	  NULL },
 	{ "builtin-busy-poll", NULL, T_INT, O(busy_poll_us), "Port",
 	  "after handling traffic, the builtin port driver polls for this many microseconds before sleeping: lower latency for some CPU (extension)",
 	  "0" },
@@ -311,6 +317,7 @@ void rk_opts_free(struct rk_opts *o)
 {
 	strv_free(&o->publish);
 	strv_free(&o->copy_up);
+	strv_free(&o->bypass4netns_ignore);
 }
 
 static void flag_label(const struct opt_def *d, char *buf, size_t len)

@@ -48,6 +48,8 @@ struct rk_opts {
 	const char *port_driver;
 	struct rk_strv publish;
 	bool source_ip_transparent;
+	bool bypass4netns;		/* extension, src/parent/bypass.c */
+	struct rk_strv bypass4netns_ignore;	/* CIDRs (extension) */
 	int builtin_udp_timeout;	/* seconds (extension) */
 	int builtin_udp_max_flows;	/* per UDP port (extension) */
 	int builtin_tcp_keepalive;	/* seconds, 0: off (extension) */

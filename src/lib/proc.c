@@ -117,6 +117,8 @@ static void exec_child(const struct rk_spawn *sp, const char *path,
 	for (i = 0; i < sp->nfds; i++)
 		if (dup2(hi[i], 3 + i) < 0)
 			goto fail;
+	if (sp->pre_exec)
+		sp->pre_exec(sp->pre_exec_arg);
 	/* nothing but what was asked for crosses into the program */
 	close_range(3U + (unsigned)sp->nfds + (unsigned)sp->keep_fds, ~0U, 0);
 	execve(path, sp->argv, sp->envp ? sp->envp : environ);

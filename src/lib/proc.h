@@ -37,6 +37,10 @@ struct rk_spawn {
 				 * rootlesskit, which forwards it, not to the
 				 * network helpers */
 	bool set_listen_pid;	/* LISTEN_PID=<own pid> (socket activation) */
+	/* runs in the new process just before the fds are closed and the
+	 * program is exec'd (the --bypass4netns filter); NULL: none */
+	void (*pre_exec)(void *arg);
+	void *pre_exec_arg;
 };
 
 /**

@@ -44,6 +44,7 @@
 #include "../net/net.h"
 #include "../port/builtin.h"
 #include "../port/port.h"
+#include "bypass.h"
 #include "cgroup2.h"
 #include "idmap.h"
 #include "statedir.h"
@@ -60,6 +61,8 @@ struct parent {
 	int p2c, c2p;		/* our ends: write to child, read from child */
 	int sfd;		/* signalfd */
 	int chan[2];		/* builtin port driver: ours, the child's */
+	int bypass_chan[2];	/* --bypass4netns: ours, the child's */
+	struct rk_bypass *bypass;
 	struct rk_loop loop;	/* after set-up: signals, child, API, ports */
 	struct rk_watch sigw, childw;
 	bool child_exited;
@@ -161,6 +164,8 @@ int rk_parent_validate(struct rk_opts *o, struct rk_err *err)
 		if (!strcmp(d, "/tmp"))
 			return rk_err_set(err, "/tmp cannot be copied up");
 	}
+	if (rk_bypass_validate(o, err) < 0)
+		return -1;
 	if (strcmp(o->subid_source, "auto") &&
 	    strcmp(o->subid_source, "dynamic") &&
 	    strcmp(o->subid_source, "static"))
@@ -477,6 +482,10 @@ static int start_child(struct parent *p, struct rk_err *err)
 	if ((p->pdk->chan || p->net.kind == RK_NET_USERNET) &&
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, p->chan) < 0)
 		return rk_err_errno(err, errno, "socketpair");
+	if (p->o->bypass4netns &&
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
+		       p->bypass_chan) < 0)
+		return rk_err_errno(err, errno, "socketpair");
 	if (pipe2(p2c, O_CLOEXEC) < 0)
 		return rk_err_errno(err, errno, "pipe");
 	if (pipe2(c2p, O_CLOEXEC) < 0) {
@@ -495,12 +504,15 @@ static int start_child(struct parent *p, struct rk_err *err)
 			.fix_listen_pid = fix_listen_pid,
 			.port_fd = p->pdk->chan ? p->chan[1] : -1,
 			.tap_chan = p->net.kind == RK_NET_USERNET ? p->chan[1] : -1,
+			.bypass_fd = p->bypass_chan[1],
 			.watch_fd = -1,
 		};
 
 		close(p2c[1]);
 		if (p->chan[0] >= 0)
 			close(p->chan[0]);
+		if (p->bypass_chan[0] >= 0)
+			close(p->bypass_chan[0]);
 		close(c2p[0]);
 		close(p->sd.lockfd);	/* dirfd: the child creates files there */
 		_exit(rk_child_main(&c));
@@ -510,6 +522,10 @@ static int start_child(struct parent *p, struct rk_err *err)
 	if (p->chan[1] >= 0) {
 		close(p->chan[1]);
 		p->chan[1] = -1;
+	}
+	if (p->bypass_chan[1] >= 0) {
+		close(p->bypass_chan[1]);
+		p->bypass_chan[1] = -1;
 	}
 	p->p2c = p2c[1];
 	p->c2p = c2p[0];
@@ -644,6 +660,7 @@ static int start_api(struct parent *p, struct rk_err *err)
 		return rk_err_set(err, "out of memory");
 	if (ni)
 		json_object_set_new(info, "networkDriver", ni);
+	json_object_set_new(info, "bypass4netns", rk_bypass_info(p->o));
 	snprintf(path, sizeof(path), "%s/api.sock", p->sd.path);
 	return rk_api_start(&p->api, &p->loop, path, &p->ports, info, err);
 }
@@ -701,7 +718,17 @@ static int run(struct parent *p, struct rk_err *err)
 	/* api.sock listens before child_pid appears, so a client that waits
 	 * for child_pid can connect at once (upstream has a window there);
 	 * requests are answered once the loop below runs */
-	if (start_api(p, err) < 0 || write_child_pid(p, err) < 0)
+	if (start_api(p, err) < 0)
+		return -1;
+	/* the command's seccomp listener arrives once it starts */
+	if (p->o->bypass4netns) {
+		p->bypass = rk_bypass_start(&p->loop, rk_steal_fd(&p->bypass_chan[0]),
+					    p->o, p->child, &p->net.cfg,
+					    &p->ports, p->api.info, err);
+		if (!p->bypass)
+			return -1;
+	}
+	if (write_child_pid(p, err) < 0)
 		return -1;
 	/* EOF on the pipe lets the child start the command */
 	close(p->p2c);
@@ -728,6 +755,7 @@ int rk_parent_main(struct rk_opts *o, struct rk_err *err)
 {
 	struct parent p = { .o = o, .child_pidfd = -1, .helper_pidfd = -1,
 			    .p2c = -1, .c2p = -1, .sfd = -1, .chan = { -1, -1 },
+			    .bypass_chan = { -1, -1 },
 			    .loop = { .epfd = -1 } };
 	/* unix sockets made in the state dir: their paths must fit */
 	const char *socks[] = { "api.sock", NULL, NULL };
@@ -758,6 +786,7 @@ int rk_parent_main(struct rk_opts *o, struct rk_err *err)
 		prctl(PR_SET_DUMPABLE, 1);
 	r = run(&p, err);
 	rk_supervise_stop(&p.sup);
+	rk_bypass_stop(p.bypass);
 	rk_api_stop(&p.api);
 	rk_ports_fini(&p.ports);
 	if (r < 0 && p.child > 0) {
@@ -783,6 +812,8 @@ int rk_parent_main(struct rk_opts *o, struct rk_err *err)
 	for (int i = 0; i < 2; i++) {
 		if (p.chan[i] >= 0)
 			close(p.chan[i]);
+		if (p.bypass_chan[i] >= 0)
+			close(p.bypass_chan[i]);
 	}
 	return r;
 }

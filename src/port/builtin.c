@@ -379,6 +379,36 @@ static int bp_unexpose(struct rk_port_driver *d, int id, void *priv,
 	return 0;
 }
 
+/* bp_step_aside() - rk_port_driver.step_aside: the listener goes (live
+ * TCP connections stay; UDP flows go, their replies left through it) or
+ * comes back */
+static int bp_step_aside(struct rk_port_driver *d, void *priv,
+			 const struct rk_port_spec *s, bool aside,
+			 struct rk_err *err)
+{
+	struct bp *b = container_of(d, struct bp, drv);
+	struct bp_port *p = priv;
+
+	if (aside) {
+		rk_loop_close(b->loop, &p->lw);
+		while (p->lru_head)
+			bp_flow_close(p->lru_head);
+		return 0;
+	}
+	if (p->lw.fd >= 0)
+		return 0;
+	p->lw.fd = rk_port_listen(s, p->type, err);
+	if (p->lw.fd < 0)
+		return -1;
+	if (rk_loop_add(b->loop, &p->lw, EPOLLIN) < 0) {
+		rk_err_errno(err, errno, "epoll_ctl");
+		close(p->lw.fd);
+		p->lw.fd = -1;
+		return -1;
+	}
+	return 0;
+}
+
 /* bp_destroy() - rk_port_driver.destroy (ports are already unexposed) */
 static void bp_destroy(struct rk_port_driver *d)
 {
@@ -433,7 +463,7 @@ struct rk_port_driver *rk_builtin_new(struct rk_loop *loop, int chan,
 	b->drv = (struct rk_port_driver){
 		.name = "builtin", .protos = rk_builtin_protos,
 		.expose = bp_expose, .unexpose = bp_unexpose,
-		.destroy = bp_destroy,
+		.step_aside = bp_step_aside, .destroy = bp_destroy,
 	};
 	b->loop = loop;
 	b->next_id = 1;

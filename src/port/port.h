@@ -43,6 +43,12 @@ struct rk_port_driver {
 	int (*reattach)(struct rk_port_driver *d, int id,
 			const struct rk_port_spec *spec, void **priv,
 			struct rk_err *err);
+	/* step_aside(): optional (builtin); @aside: close port @priv's host
+	 * listener (a --bypass4netns host socket takes the address over),
+	 * else listen on @spec again; 0 or -1 */
+	int (*step_aside)(struct rk_port_driver *d, void *priv,
+			  const struct rk_port_spec *spec, bool aside,
+			  struct rk_err *err);
 	/* destroy(): unexpose nothing more, free the driver */
 	void (*destroy)(struct rk_port_driver *d);
 };

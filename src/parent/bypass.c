@@ -1,0 +1,851 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * bypass.c - --bypass4netns: sockets of the command that leave the network
+ * namespace, or that bind a published port, become host sockets
+ *
+ * Theory of operation.  The command runs under a seccomp filter whose
+ * listener fd reaches us over a channel (src/child/bypass_filter.c says
+ * which calls trap).  For each notification, in the single event loop:
+ *
+ *  1. pidfd_open(pid), then SECCOMP_IOCTL_NOTIF_ID_VALID (the pid was
+ *     still the caller's); pidfd_getfd() duplicates the caller's socket.
+ *  2. The socket itself says where it lives (SIOCGSKNS).  Only a TCP or
+ *     UDP, IPv4 or IPv6 socket in the child's own network namespace is a
+ *     candidate.  A socket of any other namespace (a nested `unshare -n`,
+ *     a container's bridge network) is answered CONTINUE: the kernel does
+ *     the call as if we did not exist, in that namespace.
+ *  3. The address is read once from the caller's memory
+ *     (process_vm_readv), then ID_VALID again.  Everything is decided on
+ *     that copy: connect()/sendto() to a destination rk_bp_dest_ok()
+ *     accepts, bind() to the child side of a published port.  The rest is
+ *     answered CONTINUE, which is harmless: the call then happens in the
+ *     namespace, re-reading the address, so nothing is widened.
+ *  4. An eligible call is done by us on a twin socket made in the host
+ *     namespace (rk_bp_twin(): options copied) with the address we
+ *     checked, never with CONTINUE, so swapping the address from another
+ *     thread after the check changes nothing.  The twin is installed over
+ *     the caller's fd with SECCOMP_IOCTL_NOTIF_ADDFD + SETFD (keeping its
+ *     close-on-exec flag; file status flags copied), then the call is
+ *     answered with our result.  A non-blocking connect answers
+ *     EINPROGRESS at once; a blocking one is finished in the loop (the
+ *     twin is non-blocking until then; EPOLLOUT, SO_ERROR), and only then
+ *     installed and answered.  If the caller was interrupted meanwhile,
+ *     ADDFD fails and the twin is dropped; the restarted call starts over.
+ *
+ * Host sockets: sockets already in the host namespace (our twins) are not
+ * in the child's namespace, so later calls on them are CONTINUE'd: they
+ * reach what the same user reaches on the host, no more.  With
+ * --disable-host-loopback that is too much (127.0.0.1 of the host), so
+ * then UDP is never bypassed, and on host TCP sockets connect() is
+ * answered from the socket's state (EALREADY, EISCONN; EPERM for a
+ * socket that could still connect somewhere) and Fast Open sends with
+ * EPERM, never CONTINUE.  Sends without MSG_FASTOPEN ignore the address.
+ *
+ * Published ports (builtin driver): a bind() of the child port (on the
+ * wildcard address, loopback, the child's IP or the spec's child IP) gets
+ * a twin bound to the parent side; the driver's listener steps aside
+ * first (rk_port_driver.step_aside) and the program accepts the clients
+ * itself, seeing their real addresses.  A TCP twin gets SO_REUSEADDR, as
+ * the driver's listener has, so that the TIME_WAIT of its connections does
+ * not keep the driver from listening again.  We keep no reference to the twin:
+ * a 1 s timer asks NETLINK_SOCK_DIAG whether its inode still exists in the
+ * host namespace, and when the last one of a port is gone the driver
+ * listens again (retried each tick while the address is busy).
+ *
+ * Failure: a refused filter (the command's hello carries the errno) or a
+ * refused ADDFD gives one warning and CONTINUE for everything after.
+ */
+#include "bypass.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/seccomp.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "../child/bypass_filter.h"
+#include "../lib/log.h"
+#include "../lib/proc.h"
+#include "../lib/util.h"
+#include "bypass_int.h"
+
+#define SEND_MAX	65536	/* largest datagram we send for a caller */
+
+/* A blocking connect() being finished for a caller */
+struct pend {
+	struct rk_watch w;	/* the twin */
+	struct rk_bypass *b;
+	uint64_t id;		/* notification */
+	int tfd;		/* the caller's fd number */
+	bool cloexec;
+	int fl;			/* the caller's file status flags */
+	struct pend *prev, *next;
+};
+
+/* A published port's address held by a twin */
+struct aside {
+	int port_id;
+	int family, proto;
+	ino_t ino;		/* 0: gone, the driver could not listen yet */
+	struct aside *next;
+};
+
+struct rk_bypass {
+	struct rk_loop *loop;
+	struct rk_watch chan, notif, timer;
+	bool no_host_lo;
+	bool off;		/* ADDFD refused: CONTINUE everything */
+	ino_t child_ns;
+	struct rk_bp_policy pol;
+	struct rk_ports *ports;
+	json_t *info;		/* the "bypass4netns" object, live */
+	char child_ip[INET6_ADDRSTRLEN];
+	struct seccomp_notif_sizes sz;
+	struct pend *pend;
+	struct aside *aside;
+};
+
+/* ---- the kernel interface ------------------------------------------------ */
+
+static void respond(struct rk_bypass *b, uint64_t id, int64_t val, int error,
+		    bool cont)
+{
+	struct seccomp_notif_resp *r = calloc(1, b->sz.seccomp_notif_resp);
+
+	if (!r)
+		return;
+	r->id = id;
+	r->val = val;
+	r->error = error;
+	r->flags = cont ? SECCOMP_USER_NOTIF_FLAG_CONTINUE : 0;
+	if (ioctl(b->notif.fd, SECCOMP_IOCTL_NOTIF_SEND, r) < 0 &&
+	    errno != ENOENT)
+		rk_debug("bypass4netns: NOTIF_SEND: %s", strerror(errno));
+	free(r);
+}
+
+static void cont(struct rk_bypass *b, uint64_t id)
+{
+	respond(b, id, 0, 0, true);
+}
+
+static bool id_valid(struct rk_bypass *b, uint64_t id)
+{
+	return ioctl(b->notif.fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
+}
+
+/* install() - @t over the caller's fd @tfd with its flags; closes @t;
+ * returns 0 or -1 (errno; a kernel without ADDFD switches us off) */
+static int install(struct rk_bypass *b, uint64_t id, int t, int tfd, int fl,
+		   bool cloexec)
+{
+	struct seccomp_notif_addfd a = {
+		.id = id, .flags = SECCOMP_ADDFD_FLAG_SETFD, .srcfd = (uint32_t)t,
+		.newfd = (uint32_t)tfd, .newfd_flags = cloexec ? O_CLOEXEC : 0,
+	};
+	int r, e;
+
+	fcntl(t, F_SETFL, fl);
+	r = (int)ioctl(b->notif.fd, SECCOMP_IOCTL_NOTIF_ADDFD, &a);
+	e = errno;
+	close(t);
+	if (r >= 0)
+		return 0;
+	if (e != ENOENT && !b->off) {
+		rk_warn("--bypass4netns: the kernel refused SECCOMP_IOCTL_NOTIF_ADDFD (%s; Linux >= 5.9 is needed): sockets take the normal path",
+			strerror(e));
+		b->off = true;
+		json_object_set_new(b->info, "active", json_false());
+	}
+	errno = e;
+	return -1;
+}
+
+/* fd_cloexec() - whether fd @tfd of @pid is close-on-exec (fdinfo) */
+static bool fd_cloexec(pid_t pid, int tfd)
+{
+	char path[64], buf[256], *f;
+	unsigned long fl;
+
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", (int)pid, tfd);
+	if (rk_read_file(path, buf, sizeof(buf)) < 0)
+		return false;
+	f = strstr(buf, "flags:");
+	return f && sscanf(f + 6, "%lo", &fl) == 1 && (fl & O_CLOEXEC);
+}
+
+/* readmem() - @len bytes at @addr of @pid; returns 0 or -1 */
+static int readmem(pid_t pid, uint64_t addr, void *buf, size_t len)
+{
+	struct iovec l = { .iov_base = buf, .iov_len = len };
+	/* an address in the caller's memory, not ours */
+	struct iovec r = { .iov_base = (void *)(uintptr_t)addr, // NOLINT(performance-no-int-to-ptr)
+			   .iov_len = len };
+
+	return process_vm_readv(pid, &l, 1, &r, 1, 0) == (ssize_t)len ? 0 : -1;
+}
+
+/* readsa() - a sockaddr of @len at @addr; returns its length or -1 */
+static socklen_t readsa(pid_t pid, uint64_t addr, uint64_t len, union rk_sa *sa)
+{
+	memset(sa, 0, sizeof(*sa));
+	if (!addr || len < sizeof(sa_family_t) || len > sizeof(*sa) ||
+	    readmem(pid, addr, sa, (size_t)len) < 0)
+		return 0;
+	if ((sa->sa.sa_family == AF_INET && len < sizeof(sa->in)) ||
+	    (sa->sa.sa_family == AF_INET6 && len < sizeof(sa->in6)))
+		return 0;
+	return (socklen_t)len;
+}
+
+/* unused_sock() - @fd is neither bound nor connected */
+static bool unused_sock(int fd)
+{
+	union rk_sa a = { 0 };
+	socklen_t l = sizeof(a);
+
+	if (getsockname(fd, &a.sa, &l) < 0)
+		return false;
+	if ((a.sa.sa_family == AF_INET && a.in.sin_port) ||
+	    (a.sa.sa_family == AF_INET6 && a.in6.sin6_port))
+		return false;
+	l = sizeof(a);
+	return getpeername(fd, &a.sa, &l) < 0 && errno == ENOTCONN;
+}
+
+/* ---- connect and sendto ---------------------------------------------------- */
+
+static void pend_free(struct pend *p)
+{
+	rk_loop_close(p->b->loop, &p->w);
+	if (p->prev)
+		p->prev->next = p->next;
+	else
+		p->b->pend = p->next;
+	if (p->next)
+		p->next->prev = p->prev;
+	rk_loop_free_later(p->b->loop, p);
+}
+
+/* pend_cb() - a blocking connect() finished: install and answer */
+static void pend_cb(struct rk_watch *w, uint32_t events)
+{
+	struct pend *p = container_of(w, struct pend, w);
+	int e = 0, t;
+	socklen_t l = sizeof(e);
+
+	if (getsockopt(w->fd, SOL_SOCKET, SO_ERROR, &e, &l) < 0)
+		e = errno;
+	if (!e && !(events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
+		return;
+	if (e) {
+		respond(p->b, p->id, 0, -e, false);
+	} else {
+		t = fcntl(w->fd, F_DUPFD_CLOEXEC, 0);
+		if (t >= 0 && install(p->b, p->id, t, p->tfd, p->fl,
+				      p->cloexec) == 0)
+			respond(p->b, p->id, 0, 0, false);
+		else if (errno != ENOENT)
+			cont(p->b, p->id);
+	}
+	pend_free(p);
+}
+
+/* do_connect() - connect a twin of @s to @sa and answer */
+static void do_connect(struct rk_bypass *b, const struct seccomp_notif *rq,
+		       int s, const int sk[3], const union rk_sa *sa,
+		       socklen_t salen)
+{
+	int tfd = (int)rq->data.args[0], fl = fcntl(s, F_GETFL);
+	bool cloexec = fd_cloexec((pid_t)rq->pid, tfd);
+	int t = rk_bp_twin(s, sk[0], sk[1], sk[2]);
+	struct pend *p;
+
+	if (t < 0 || fl < 0) {
+		if (t >= 0)
+			close(t);
+		cont(b, rq->id);
+		return;
+	}
+	if (connect(t, &sa->sa, salen) < 0 && errno != EINPROGRESS) {
+		respond(b, rq->id, 0, -errno, false);
+		close(t);
+		return;
+	}
+	if (errno != EINPROGRESS || (fl & O_NONBLOCK)) {
+		bool inprog = errno == EINPROGRESS;
+
+		if (install(b, rq->id, t, tfd, fl, cloexec) == 0)
+			respond(b, rq->id, 0, inprog ? -EINPROGRESS : 0, false);
+		else if (errno != ENOENT)
+			cont(b, rq->id);
+		return;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p) {
+		close(t);
+		cont(b, rq->id);
+		return;
+	}
+	*p = (struct pend){ .w = { .fd = t, .cb = pend_cb }, .b = b,
+			    .id = rq->id, .tfd = tfd, .cloexec = cloexec,
+			    .fl = fl, .next = b->pend };
+	if (rk_loop_add(b->loop, &p->w, EPOLLOUT) < 0) {
+		close(t);
+		free(p);
+		cont(b, rq->id);
+		return;
+	}
+	if (b->pend)
+		b->pend->prev = p;
+	b->pend = p;
+}
+
+/* do_sendto() - the first datagram of an unused UDP socket to outside */
+static void do_sendto(struct rk_bypass *b, const struct seccomp_notif *rq,
+		      int s, const int sk[3], const union rk_sa *sa,
+		      socklen_t salen)
+{
+	const __u64 *a = rq->data.args;
+	int tfd = (int)a[0], fl = fcntl(s, F_GETFL), t, t2;
+	size_t len = (size_t)a[2];
+	cleanup_free char *buf = malloc(len ? len : 1);
+	ssize_t n;
+
+	if (!buf || fl < 0 || (len && readmem((pid_t)rq->pid, a[1], buf, len) < 0) ||
+	    !id_valid(b, rq->id)) {
+		cont(b, rq->id);
+		return;
+	}
+	t = rk_bp_twin(s, sk[0], sk[1], sk[2]);
+	t2 = t >= 0 ? fcntl(t, F_DUPFD_CLOEXEC, 0) : -1;
+	if (t2 < 0) {
+		if (t >= 0)
+			close(t);
+		cont(b, rq->id);
+		return;
+	}
+	if (install(b, rq->id, t, tfd, fl, fd_cloexec((pid_t)rq->pid, tfd)) < 0) {
+		if (errno != ENOENT)
+			cont(b, rq->id);
+		close(t2);
+		return;
+	}
+	n = sendto(t2, buf, len, (int)a[3] | MSG_DONTWAIT | MSG_NOSIGNAL,
+		   &sa->sa, salen);
+	respond(b, rq->id, n < 0 ? 0 : n, n < 0 ? -errno : 0, false);
+	close(t2);
+}
+
+/* ---- published ports ------------------------------------------------------- */
+
+static struct rk_port_entry *port_by_id(struct rk_bypass *b, int id)
+{
+	for (int i = 0; i < b->ports->n; i++)
+		if (b->ports->v[i].st.id == id)
+			return &b->ports->v[i];
+	return NULL;
+}
+
+/* ip_is() - @a's address is the text address @ip */
+static bool ip_is(const union rk_sa *a, const char *ip)
+{
+	union rk_sa x = { 0 };
+
+	if (!ip[0])
+		return false;
+	if (inet_pton(AF_INET, ip, &x.in.sin_addr) == 1)
+		x.sa.sa_family = AF_INET;
+	else if (inet_pton(AF_INET6, ip, &x.in6.sin6_addr) == 1)
+		x.sa.sa_family = AF_INET6;
+	else
+		return false;
+	x = rk_bp_sa_norm(&x);
+	if (x.sa.sa_family != a->sa.sa_family)
+		return false;
+	return x.sa.sa_family == AF_INET ?
+	       x.in.sin_addr.s_addr == a->in.sin_addr.s_addr :
+	       !memcmp(&x.in6.sin6_addr, &a->in6.sin6_addr, 16);
+}
+
+/* published() - the port whose child side @sa (of a @family/@type socket)
+ * binds; fills @host with its parent side.  Returns the entry or NULL */
+static struct rk_port_entry *published(struct rk_bypass *b, int family,
+				       int type, const union rk_sa *sa,
+				       union rk_sa *host)
+{
+	union rk_sa n = rk_bp_sa_norm(sa);
+	int port = ntohs(n.sa.sa_family == AF_INET ? n.in.sin_port :
+			 n.in6.sin6_port);
+	bool any = n.sa.sa_family == AF_INET ? !n.in.sin_addr.s_addr :
+		   IN6_IS_ADDR_UNSPECIFIED(&n.in6.sin6_addr);
+
+	if (!b->ports->drv || !b->ports->drv->step_aside)
+		return NULL;
+	for (int i = 0; i < b->ports->n; i++) {
+		const struct rk_port_spec *s = &b->ports->v[i].st.spec;
+		const char *pfx = type == SOCK_STREAM ? "tcp" : "udp";
+
+		if (strncmp(s->proto, pfx, 3) || s->child_port != port ||
+		    (s->proto[3] == '4' && family != AF_INET) ||
+		    (s->proto[3] == '6' && family != AF_INET6))
+			continue;
+		if (!any && !ip_is(&n, "127.0.0.1") && !ip_is(&n, "::1") &&
+		    !ip_is(&n, b->child_ip) && !ip_is(&n, s->child_ip))
+			continue;
+		memset(host, 0, sizeof(*host));
+		host->sa.sa_family = (sa_family_t)family;
+		if (s->parent_ip[0]) {
+			struct in_addr v4;
+
+			if (family == AF_INET &&
+			    inet_pton(AF_INET, s->parent_ip, &host->in.sin_addr) != 1)
+				continue;
+			if (family == AF_INET6 &&
+			    inet_pton(AF_INET6, s->parent_ip, &host->in6.sin6_addr) != 1) {
+				if (inet_pton(AF_INET, s->parent_ip, &v4) != 1)
+					continue;
+				host->in6.sin6_addr.s6_addr[10] = 0xff;
+				host->in6.sin6_addr.s6_addr[11] = 0xff;
+				memcpy(&host->in6.sin6_addr.s6_addr[12], &v4, 4);
+			}
+		}
+		if (family == AF_INET)
+			host->in.sin_port = htons((uint16_t)s->parent_port);
+		else
+			host->in6.sin6_port = htons((uint16_t)s->parent_port);
+		return &b->ports->v[i];
+	}
+	return NULL;
+}
+
+static bool port_aside(struct rk_bypass *b, int id)
+{
+	for (struct aside *a = b->aside; a; a = a->next)
+		if (a->port_id == id)
+			return true;
+	return false;
+}
+
+static void timer_arm(struct rk_bypass *b, bool on)
+{
+	struct itimerspec its = { .it_interval = { .tv_sec = on },
+				  .it_value = { .tv_sec = on } };
+
+	timerfd_settime(b->timer.fd, 0, &its, NULL);
+}
+
+/* do_bind() - a twin bound to the parent side of published port @e */
+static void do_bind(struct rk_bypass *b, const struct seccomp_notif *rq,
+		    int s, const int sk[3], struct rk_port_entry *e,
+		    const union rk_sa *host)
+{
+	struct rk_err err = { 0 };
+	int tfd = (int)rq->data.args[0], fl = fcntl(s, F_GETFL), t;
+	bool was = port_aside(b, e->st.id);
+	struct aside *a = calloc(1, sizeof(*a));
+	struct stat st;
+
+	t = a && fl >= 0 ? rk_bp_twin(s, sk[0], sk[1], sk[2]) : -1;
+	if (t < 0 || fstat(t, &st) < 0 ||
+	    (!was && b->ports->drv->step_aside(b->ports->drv, e->priv,
+					       &e->st.spec, true, &err) < 0)) {
+		if (t >= 0)
+			close(t);
+		free(a);
+		cont(b, rq->id);
+		return;
+	}
+	/* as the driver's own listener: its connections' TIME_WAIT must
+	 * not keep the driver from listening again */
+	if (sk[1] == SOCK_STREAM)
+		setsockopt(t, SOL_SOCKET, SO_REUSEADDR, &(int){ 1 }, sizeof(int));
+	if (bind(t, &host->sa, rk_sa_len(host)) < 0) {
+		rk_debug("bypass4netns: bind of port %d on the host: %s; normal path",
+			 e->st.spec.parent_port, strerror(errno));
+		if (!was && b->ports->drv->step_aside(b->ports->drv, e->priv,
+						      &e->st.spec, false, &err) < 0)
+			rk_warn("--bypass4netns: port %d: %s", e->st.spec.parent_port,
+				err.msg);
+		close(t);
+		free(a);
+		cont(b, rq->id);
+		return;
+	}
+	*a = (struct aside){ .port_id = e->st.id, .family = sk[0],
+			     .proto = sk[2], .ino = st.st_ino, .next = b->aside };
+	b->aside = a;
+	timer_arm(b, true);
+	if (install(b, rq->id, t, tfd, fl, fd_cloexec((pid_t)rq->pid, tfd)) == 0)
+		respond(b, rq->id, 0, 0, false);
+	else if (errno != ENOENT)
+		cont(b, rq->id);
+	/* a twin that never got installed is closed: the timer notices */
+}
+
+/* timer_cb() - give back the ports whose twins are all closed */
+static void timer_cb(struct rk_watch *w, uint32_t events)
+{
+	struct rk_bypass *b = container_of(w, struct rk_bypass, timer);
+	struct aside **pp = &b->aside, *a;
+	uint64_t n;
+
+	if (read(w->fd, &n, sizeof(n)) < 0) {
+		/* spurious wake-up */
+	}
+	for (a = b->aside; a; a = a->next)
+		if (a->ino && !rk_bp_diag_has(a->family, a->proto, a->ino))
+			a->ino = 0;
+	while ((a = *pp)) {
+		struct rk_port_entry *e = port_by_id(b, a->port_id);
+		bool held = false;
+		struct rk_err err = { 0 };
+
+		for (struct aside *o = b->aside; o; o = o->next)
+			held |= o->port_id == a->port_id && o->ino;
+		if (a->ino || (held && e)) {
+			if (!a->ino) {
+				*pp = a->next;
+				free(a);
+				continue;
+			}
+			pp = &a->next;
+			continue;
+		}
+		if (e && b->ports->drv->step_aside(b->ports->drv, e->priv,
+						   &e->st.spec, false, &err) < 0) {
+			rk_debug("bypass4netns: port %d not back yet: %s",
+				 e->st.spec.parent_port, err.msg);
+			pp = &a->next;	/* retry next tick */
+			continue;
+		}
+		if (e)
+			rk_debug("bypass4netns: port %d is served by the port driver again",
+				 e->st.spec.parent_port);
+		*pp = a->next;
+		free(a);
+	}
+	if (!b->aside)
+		timer_arm(b, false);
+}
+
+/* ---- notifications --------------------------------------------------------- */
+
+/* foreign() - a socket of a namespace we have no say in (the host's,
+ * e.g. a twin): CONTINUE, except what could reach the host's loopback
+ * with --disable-host-loopback (see the header) */
+static void foreign(struct rk_bypass *b, const struct seccomp_notif *rq,
+		    int s)
+{
+	int type = 0, proto = 0;
+	socklen_t l = sizeof(type);
+	struct tcp_info ti;
+	int nr = (int)rq->data.nr;
+
+	if (!b->no_host_lo || getsockopt(s, SOL_SOCKET, SO_TYPE, &type, &l) < 0 ||
+	    type != SOCK_STREAM ||
+	    getsockopt(s, SOL_SOCKET, SO_PROTOCOL, &proto, &l) < 0 ||
+	    proto != IPPROTO_TCP || nr == SYS_bind ||
+	    (nr == SYS_sendto && !(rq->data.args[3] & MSG_FASTOPEN))) {
+		cont(b, rq->id);
+		return;
+	}
+	if (nr != SYS_connect) {
+		respond(b, rq->id, 0, -EPERM, false);
+		return;
+	}
+	l = sizeof(ti);
+	if (getsockopt(s, IPPROTO_TCP, TCP_INFO, &ti, &l) < 0 ||
+	    ti.tcpi_state == TCP_CLOSE)
+		respond(b, rq->id, 0, -EPERM, false);
+	else if (ti.tcpi_state == TCP_SYN_SENT || ti.tcpi_state == TCP_SYN_RECV)
+		respond(b, rq->id, 0, -EALREADY, false);
+	else
+		respond(b, rq->id, 0, -EISCONN, false);
+}
+
+/* decide() - one notification, for the caller's socket @s (see header) */
+static void decide(struct rk_bypass *b, const struct seccomp_notif *rq, int s)
+{
+	const __u64 *a = rq->data.args;
+	pid_t pid = (pid_t)rq->pid;
+	int sk[3], nr = (int)rq->data.nr;
+	socklen_t l = sizeof(int), salen = 0;
+	struct rk_port_entry *e;
+	union rk_sa sa, host;
+	ino_t ino;
+
+	if (rk_bp_sock_ns(s, &ino) < 0) {
+		if (errno == EPERM)
+			foreign(b, rq, s);
+		else
+			cont(b, rq->id);
+		return;
+	}
+	if (ino != b->child_ns ||
+	    getsockopt(s, SOL_SOCKET, SO_DOMAIN, &sk[0], &l) < 0 ||
+	    getsockopt(s, SOL_SOCKET, SO_TYPE, &sk[1], &l) < 0 ||
+	    getsockopt(s, SOL_SOCKET, SO_PROTOCOL, &sk[2], &l) < 0 ||
+	    (sk[0] != AF_INET && sk[0] != AF_INET6) ||
+	    !((sk[1] == SOCK_STREAM && sk[2] == IPPROTO_TCP) ||
+	      (sk[1] == SOCK_DGRAM && sk[2] == IPPROTO_UDP)) ||
+	    (sk[1] == SOCK_DGRAM && b->no_host_lo)) {
+		cont(b, rq->id);
+		return;
+	}
+	if (nr == SYS_connect || nr == SYS_bind)
+		salen = readsa(pid, a[1], a[2], &sa);
+	else if (nr == SYS_sendto && sk[1] == SOCK_DGRAM && a[2] <= SEND_MAX)
+		salen = readsa(pid, a[4], a[5], &sa);
+	if (!salen || sa.sa.sa_family != sk[0] || !id_valid(b, rq->id)) {
+		cont(b, rq->id);
+		return;
+	}
+	if (nr == SYS_bind && (e = published(b, sk[0], sk[1], &sa, &host)))
+		do_bind(b, rq, s, sk, e, &host);
+	else if (nr == SYS_connect && rk_bp_dest_ok(&b->pol, &sa) &&
+		 unused_sock(s))
+		do_connect(b, rq, s, sk, &sa, salen);
+	else if (nr == SYS_sendto && rk_bp_dest_ok(&b->pol, &sa) &&
+		 unused_sock(s))
+		do_sendto(b, rq, s, sk, &sa, salen);
+	else
+		cont(b, rq->id);
+}
+
+/* notif_cb() - one notification per wake-up (the loop is level-triggered) */
+static void notif_cb(struct rk_watch *w, uint32_t events)
+{
+	struct rk_bypass *b = container_of(w, struct rk_bypass, notif);
+	cleanup_free struct seccomp_notif *rq = calloc(1, b->sz.seccomp_notif);
+	cleanup_fd int pidfd = -1;
+	cleanup_fd int s = -1;
+
+	if (!rq)
+		return;
+	if (ioctl(w->fd, SECCOMP_IOCTL_NOTIF_RECV, rq) < 0) {
+		if (errno != ENOENT && errno != EINTR && (events & EPOLLHUP))
+			rk_loop_close(b->loop, w);	/* no process left */
+		else if (errno != ENOENT && errno != EINTR)
+			rk_debug("bypass4netns: NOTIF_RECV: %s", strerror(errno));
+		return;
+	}
+	if (b->off) {
+		cont(b, rq->id);
+		return;
+	}
+	pidfd = rk_pidfd_open((pid_t)rq->pid);
+	if (pidfd < 0 || !id_valid(b, rq->id)) {
+		cont(b, rq->id);
+		return;
+	}
+	s = (int)syscall(SYS_pidfd_getfd, pidfd, (int)rq->data.args[0], 0);
+	if (s < 0) {
+		cont(b, rq->id);	/* EBADF and the like: the kernel says it */
+		return;
+	}
+	decide(b, rq, s);
+}
+
+/* chan_cb() - the command's hello: the listener, or why there is none */
+static void chan_cb(struct rk_watch *w, uint32_t events)
+{
+	struct rk_bypass *b = container_of(w, struct rk_bypass, chan);
+	struct rk_bypass_hello h = { .errnum = EPIPE };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = &h, .iov_len = sizeof(h) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = u.buf,
+			     .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *c;
+	ssize_t n = recvmsg(w->fd, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+	int fd = -1;
+
+	if (n < 0 && errno == EAGAIN)
+		return;
+	for (c = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL; c; c = CMSG_NXTHDR(&mh, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+			memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	rk_loop_close(b->loop, w);
+	if (n == (ssize_t)sizeof(h) && !h.errnum && fd >= 0) {
+		b->notif = (struct rk_watch){ .fd = fd, .cb = notif_cb };
+		if (rk_loop_add(b->loop, &b->notif, EPOLLIN) == 0) {
+			rk_debug("bypass4netns: serving the command's socket calls");
+			return;
+		}
+		h.errnum = errno;
+		close(fd);
+		b->notif.fd = -1;
+	} else if (fd >= 0) {
+		close(fd);
+	}
+	if (n == 0)
+		return;		/* the command never started */
+	rk_warn("--bypass4netns: the seccomp user-notification filter could not be set up (%s; Linux >= 5.9 with seccomp is needed): sockets take the normal path",
+		strerror(h.errnum));
+	b->off = true;
+	json_object_set_new(b->info, "active", json_false());
+}
+
+/* ---- set-up ---------------------------------------------------------------- */
+
+/**
+ * rk_bypass_validate() - see bypass.h
+ * @o:		options
+ * @err:	error out
+ *
+ * Return: 0 or -1 with @err set
+ */
+int rk_bypass_validate(const struct rk_opts *o, struct rk_err *err)
+{
+	struct rk_bp_net n;
+
+	for (int i = 0; i < o->bypass4netns_ignore.n; i++)
+		if (rk_bp_net_parse(o->bypass4netns_ignore.v[i], &n, err) < 0)
+			return rk_err_wrap(err, "--bypass4netns-ignore");
+	if (!o->bypass4netns)
+		return 0;
+	if (!strcmp(o->net, "host") || o->detach_netns)
+		return rk_err_set(err, "--bypass4netns requires a network namespace of its own (not --net=host, not --detach-netns)");
+	return 0;
+}
+
+/**
+ * rk_bypass_info() - see bypass.h
+ * @o:		options
+ *
+ * Return: a new object
+ */
+json_t *rk_bypass_info(const struct rk_opts *o)
+{
+	json_t *ign = json_array();
+
+	for (int i = 0; i < o->bypass4netns_ignore.n; i++)
+		json_array_append_new(ign, json_string(o->bypass4netns_ignore.v[i]));
+	return json_pack("{s:b, s:b, s:o}", "enabled", o->bypass4netns,
+			 "active", o->bypass4netns, "ignore", ign);
+}
+
+/* policy() - the own networks and the ignored ones */
+static int policy(struct rk_bypass *b, const struct rk_opts *o,
+		  const struct rk_netcfg *cfg, struct rk_err *err)
+{
+	char s[64];
+
+	if (cfg->ip[0]) {
+		snprintf(s, sizeof(s), "%s/%d", cfg->ip, cfg->prefix);
+		if (rk_bp_net_parse(s, &b->pol.own[b->pol.nown], err) < 0)
+			return -1;
+		b->pol.nown++;
+	}
+	if (o->ipv6 && rk_bp_net_parse("fd00::/64", &b->pol.own[b->pol.nown],
+				       err) == 0)
+		b->pol.nown++;
+	b->pol.ignore = calloc((size_t)o->bypass4netns_ignore.n + 1,
+			       sizeof(*b->pol.ignore));
+	if (!b->pol.ignore)
+		return rk_err_errno(err, ENOMEM, "bypass4netns");
+	for (int i = 0; i < o->bypass4netns_ignore.n; i++)
+		if (rk_bp_net_parse(o->bypass4netns_ignore.v[i],
+				    &b->pol.ignore[b->pol.nignore++], err) < 0)
+			return -1;
+	return 0;
+}
+
+/**
+ * rk_bypass_start() - see bypass.h
+ *
+ * Return: the state, or NULL with @err set
+ */
+struct rk_bypass *rk_bypass_start(struct rk_loop *loop, int chan,
+				  const struct rk_opts *o, pid_t child,
+				  const struct rk_netcfg *cfg,
+				  struct rk_ports *ports, json_t *info,
+				  struct rk_err *err)
+{
+	struct rk_bypass *b = calloc(1, sizeof(*b));
+	char path[64];
+	struct stat st;
+
+	if (!b) {
+		close(chan);
+		rk_err_errno(err, ENOMEM, "bypass4netns");
+		return NULL;
+	}
+	b->loop = loop;
+	b->chan = (struct rk_watch){ .fd = chan, .cb = chan_cb };
+	b->notif.fd = -1;
+	b->timer = (struct rk_watch){ .cb = timer_cb };
+	b->timer.fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	b->no_host_lo = o->disable_host_loopback;
+	b->ports = ports;
+	b->info = json_object_get(info, "bypass4netns");
+	snprintf(b->child_ip, sizeof(b->child_ip), "%s", cfg->ip);
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)child);
+	if (b->timer.fd < 0 || stat(path, &st) < 0) {
+		rk_err_errno(err, errno, "bypass4netns: %s", path);
+		goto fail;
+	}
+	b->child_ns = st.st_ino;
+	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &b->sz) < 0) {
+		/* an old kernel: the command's filter is refused as well */
+		b->sz = (struct seccomp_notif_sizes){
+			sizeof(struct seccomp_notif),
+			sizeof(struct seccomp_notif_resp),
+			sizeof(struct seccomp_data) };
+	}
+	if (b->sz.seccomp_notif < sizeof(struct seccomp_notif))
+		b->sz.seccomp_notif = sizeof(struct seccomp_notif);
+	if (b->sz.seccomp_notif_resp < sizeof(struct seccomp_notif_resp))
+		b->sz.seccomp_notif_resp = sizeof(struct seccomp_notif_resp);
+	if (policy(b, o, cfg, err) < 0)
+		goto fail;
+	if (rk_loop_add(loop, &b->chan, EPOLLIN) < 0 ||
+	    rk_loop_add(loop, &b->timer, EPOLLIN) < 0) {
+		rk_err_errno(err, errno, "epoll_ctl");
+		goto fail;
+	}
+	return b;
+fail:
+	rk_bypass_stop(b);
+	return NULL;
+}
+
+/**
+ * rk_bypass_stop() - see bypass.h (called before the ports are removed)
+ * @b:		state or NULL
+ */
+void rk_bypass_stop(struct rk_bypass *b)
+{
+	if (!b)
+		return;
+	while (b->pend)
+		pend_free(b->pend);
+	/* the ports are being removed: no driver listener comes back */
+	while (b->aside) {
+		struct aside *a = b->aside;
+
+		b->aside = a->next;
+		free(a);
+	}
+	rk_loop_close(b->loop, &b->chan);
+	rk_loop_close(b->loop, &b->notif);
+	rk_loop_close(b->loop, &b->timer);
+	free(b->pol.ignore);
+	free(b);
+}
