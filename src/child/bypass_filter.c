@@ -75,10 +75,6 @@ static int load(void)
 	return fd;
 }
 
-/**
- * rk_bypass_filter_pre_exec() - load the filter, hand the listener over
- * @arg:	pointer to the channel fd (int)
- */
 void rk_bypass_filter_pre_exec(void *arg)
 {
 	int chan = *(int *)arg, fd = load();

@@ -704,13 +704,6 @@ static void chan_cb(struct rk_watch *w, uint32_t events)
 
 /* ---- set-up ---------------------------------------------------------------- */
 
-/**
- * rk_bypass_validate() - see bypass.h
- * @o:		options
- * @err:	error out
- *
- * Return: 0 or -1 with @err set
- */
 int rk_bypass_validate(const struct rk_opts *o, struct rk_err *err)
 {
 	struct rk_bp_net n;
@@ -725,12 +718,6 @@ int rk_bypass_validate(const struct rk_opts *o, struct rk_err *err)
 	return 0;
 }
 
-/**
- * rk_bypass_info() - see bypass.h
- * @o:		options
- *
- * Return: a new object
- */
 json_t *rk_bypass_info(const struct rk_opts *o)
 {
 	json_t *ign = json_array();
@@ -767,11 +754,6 @@ static int policy(struct rk_bypass *b, const struct rk_opts *o,
 	return 0;
 }
 
-/**
- * rk_bypass_start() - see bypass.h
- *
- * Return: the state, or NULL with @err set
- */
 struct rk_bypass *rk_bypass_start(struct rk_loop *loop, int chan,
 				  const struct rk_opts *o, pid_t child,
 				  const struct rk_netcfg *cfg,
@@ -826,10 +808,6 @@ fail:
 	return NULL;
 }
 
-/**
- * rk_bypass_stop() - see bypass.h (called before the ports are removed)
- * @b:		state or NULL
- */
 void rk_bypass_stop(struct rk_bypass *b)
 {
 	if (!b)

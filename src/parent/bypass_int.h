@@ -28,8 +28,14 @@ struct rk_bp_policy {
 	int nignore;
 };
 
-/* rk_bp_net_parse() - "a.b.c.d/n" or "x::y/n" (host bits allowed, as
- * net.ParseCIDR); returns 0 or -1 with @err set */
+/**
+ * rk_bp_net_parse() - parse a CIDR
+ * @s:		"a.b.c.d/n" or an IPv6 "addr/n"
+ * @out:	result (v4-mapped IPv6 networks are kept as IPv6)
+ * @err:	error out
+ *
+ * Return: 0, or -1 with "invalid CIDR address: S" in @err
+ */
 int rk_bp_net_parse(const char *s, struct rk_bp_net *out, struct rk_err *err);
 
 /* rk_bp_dest_ok() - true if @a (IPv4, IPv6 or v4-mapped) may be reached
@@ -37,7 +43,12 @@ int rk_bp_net_parse(const char *s, struct rk_bp_net *out, struct rk_err *err);
  * broadcast, not in the namespace's own networks or an ignored one */
 bool rk_bp_dest_ok(const struct rk_bp_policy *p, const union rk_sa *a);
 
-/* rk_bp_sa_norm() - @a with a v4-mapped IPv6 address turned into IPv4 */
+/**
+ * rk_bp_sa_norm() - undo v4-mapping
+ * @a:		an address
+ *
+ * Return: @a, or its IPv4 form if it is ::ffff:a.b.c.d
+ */
 union rk_sa rk_bp_sa_norm(const union rk_sa *a);
 
 /* rk_bp_sock_ns() - the inode of @fd's network namespace (SIOCGSKNS);
@@ -45,13 +56,27 @@ union rk_sa rk_bp_sa_norm(const union rk_sa *a);
  * socket; EPERM: a namespace we hold no capability over, e.g. the host's) */
 int rk_bp_sock_ns(int fd, ino_t *ino);
 
-/* rk_bp_twin() - a host socket like @orig (family, type, protocol, the
- * options it set, non-blocking): returns the fd, or -1 with errno */
+/**
+ * rk_bp_twin() - the host twin of a socket
+ * @orig:	the program's socket (a duplicate of its fd)
+ * @family:	its SO_DOMAIN
+ * @type:	its SO_TYPE
+ * @proto:	its SO_PROTOCOL
+ *
+ * Return: a non-blocking, close-on-exec socket in our (the host's) network
+ * namespace with @orig's options, or -1 with errno
+ */
 int rk_bp_twin(int orig, int family, int type, int proto);
 
-/* rk_bp_diag_has() - true if the host network namespace still has a
- * @family/@proto socket with inode @ino (NETLINK_SOCK_DIAG); true also
- * when the question cannot be answered (keep waiting) */
+/**
+ * rk_bp_diag_has() - is a socket still open in our network namespace?
+ * @family:	AF_INET or AF_INET6
+ * @proto:	IPPROTO_TCP or IPPROTO_UDP
+ * @ino:	its inode
+ *
+ * Return: true if found, or if the dump failed (do not give up a port on
+ * an error); false once it is gone
+ */
 bool rk_bp_diag_has(int family, int proto, ino_t ino);
 
 #endif

@@ -39,14 +39,6 @@
 
 #include "../lib/util.h"
 
-/**
- * rk_bp_net_parse() - parse a CIDR
- * @s:		"a.b.c.d/n" or an IPv6 "addr/n"
- * @out:	result (v4-mapped IPv6 networks are kept as IPv6)
- * @err:	error out
- *
- * Return: 0, or -1 with "invalid CIDR address: S" in @err
- */
 int rk_bp_net_parse(const char *s, struct rk_bp_net *out, struct rk_err *err)
 {
 	char ip[64];
@@ -82,12 +74,6 @@ static bool in_net(const struct rk_bp_net *n, int family, const uint8_t *addr)
 	return !rest || !((n->addr[full] ^ addr[full]) & (0xff << (8 - rest)));
 }
 
-/**
- * rk_bp_sa_norm() - undo v4-mapping
- * @a:		an address
- *
- * Return: @a, or its IPv4 form if it is ::ffff:a.b.c.d
- */
 union rk_sa rk_bp_sa_norm(const union rk_sa *a)
 {
 	union rk_sa r = *a;
@@ -102,13 +88,6 @@ union rk_sa rk_bp_sa_norm(const union rk_sa *a)
 	return r;
 }
 
-/**
- * rk_bp_dest_ok() - may @a be reached through the host?
- * @p:		the policy
- * @a:		destination
- *
- * Return: true if a bypassed socket may connect or send to @a
- */
 bool rk_bp_dest_ok(const struct rk_bp_policy *p, const union rk_sa *a)
 {
 	union rk_sa n = rk_bp_sa_norm(a);
@@ -143,13 +122,6 @@ bool rk_bp_dest_ok(const struct rk_bp_policy *p, const union rk_sa *a)
 	return true;
 }
 
-/**
- * rk_bp_sock_ns() - which network namespace a socket lives in
- * @fd:		the socket
- * @ino:	its namespace's inode, out
- *
- * Return: 0, or -1 with errno
- */
 int rk_bp_sock_ns(int fd, ino_t *ino)
 {
 	struct stat st;
@@ -191,16 +163,6 @@ static const struct { int level, name, family, type; } copied[] = {
 	{ IPPROTO_TCP, TCP_FASTOPEN_CONNECT, 0, SOCK_STREAM },
 };
 
-/**
- * rk_bp_twin() - the host twin of a socket
- * @orig:	the program's socket (a duplicate of its fd)
- * @family:	its SO_DOMAIN
- * @type:	its SO_TYPE
- * @proto:	its SO_PROTOCOL
- *
- * Return: a non-blocking, close-on-exec socket in our (the host's) network
- * namespace with @orig's options, or -1 with errno
- */
 int rk_bp_twin(int orig, int family, int type, int proto)
 {
 	int fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
@@ -223,15 +185,6 @@ int rk_bp_twin(int orig, int family, int type, int proto)
 	return fd;
 }
 
-/**
- * rk_bp_diag_has() - is a socket still open in our network namespace?
- * @family:	AF_INET or AF_INET6
- * @proto:	IPPROTO_TCP or IPPROTO_UDP
- * @ino:	its inode
- *
- * Return: true if found, or if the dump failed (do not give up a port on
- * an error); false once it is gone
- */
 bool rk_bp_diag_has(int family, int proto, ino_t ino)
 {
 	struct {
