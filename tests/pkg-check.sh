@@ -99,7 +99,11 @@ complete_line() {
 }
 if [ -e /usr/share/bash-completion/bash_completion ]; then
 	got=$(complete_line "rootlesskit --port-driver ")
-	check "completion: rootlesskit --port-driver <TAB> (got: $got)" test "$got" = "none implicit builtin slirp4netns socat"
+	check "completion: rootlesskit --port-driver <TAB> (got: $got)" test "$got" = "none implicit builtin slirp4netns gvisor-tap-vsock socat"
+	got=$(complete_line "rootlesskit --net ")
+	check "completion: rootlesskit --net <TAB> (got: $got)" test "$got" = "host none pasta slirp4netns lxc-user-nic gvisor-tap-vsock"
+	got=$(complete_line "rootlesskit --bypass4netns-")
+	check "completion: rootlesskit --bypass4netns-<TAB> (got: $got)" test "$got" = "--bypass4netns-ignore"
 	got=$(complete_line "rootlesskit --detach")
 	check "completion: rootlesskit --detach<TAB> (got: $got)" test "$got" = "--detach-netns"
 	got=$(complete_line "rootlessctl ")
