@@ -150,6 +150,7 @@ def measure(peer, args, srv, res):
         j = json.loads(peer.run_in([args.connrate, "-h", srv, "-p", str(NET_CONN), "-c", "1",
                                     "-d", str(args.conn_time)], args.conn_time * 4 + 60))
         put("out_conn1", j["rate"])
+        put("out_conn1_fail", j["failures"])
 
     def port():
         p = peer.serve(args.connrate)
@@ -162,7 +163,9 @@ def measure(peer, args, srv, res):
             put("port_tcp", json.loads(r.stdout)["end"]["sum_received"]["bits_per_second"] / 1e9)
             r = subprocess.run([args.connrate, "-p", str(PORT_CONN), "-c", "1", "-d", str(args.conn_time)],
                                capture_output=True, text=True, timeout=args.conn_time * 4 + 60)
-            put("port_conn1", json.loads(r.stdout)["rate"])
+            j = json.loads(r.stdout)
+            put("port_conn1", j["rate"])
+            put("port_conn1_fail", j["failures"])
             if peer.rk:
                 put("rss", sum(hwm_kib(q) for q, c in descendants(p.pid) if c in RK_PROCS) / 1024)
         finally:
@@ -215,8 +218,10 @@ FIGURES = [
     ("out_tcp", "TCP namespace -> test-netns server", "Gbit/s"),
     ("out_tcp_rev", "TCP test-netns server -> namespace", "Gbit/s"),
     ("out_conn1", "connections/s namespace -> test-netns server, c=1", "conn/s"),
+    ("out_conn1_fail", "failed connects in that run", "count"),
     ("port_tcp", "TCP host -> published port -> namespace", "Gbit/s"),
     ("port_conn1", "connections/s through the published port, c=1", "conn/s"),
+    ("port_conn1_fail", "failed connects in that run", "count"),
     ("rss", "peak RSS of rootlesskit + helper during the port run", "MiB"),
 ]
 
@@ -240,7 +245,7 @@ def markdown(rep):
         cells = []
         for p in peers:
             f = rep["peers"][p]["figures"].get(fig)
-            fmtv = (lambda v: "%.0f" % v) if unit == "conn/s" else (lambda v: "%.2f" % v)
+            fmtv = (lambda v: "%.0f" % v) if unit in ("conn/s", "count") else (lambda v: "%.2f" % v)
             cells.append("%s [%s]" % (fmtv(f["median"]), ", ".join(fmtv(x) for x in f["raw"])) if f else "–")
         out.append("| %s | %s | %s |" % (title, unit, " | ".join(cells)))
     host = rep["peers"].get("host", {}).get("figures", {})

@@ -41,6 +41,7 @@ cleanup() {
 	[ ! -s "$work/dnsmasq.pid" ] || kill "$(cat "$work/dnsmasq.pid")" 2>/dev/null || true
 	ip link del "$br" 2>/dev/null || true
 	[ ! -e "$work/fwd" ] || cat "$work/fwd" >/proc/sys/net/ipv4/ip_forward
+	[ ! -e "$work/twreuse" ] || cat "$work/twreuse" >/proc/sys/net/ipv4/tcp_tw_reuse
 	[ ! -e "$work/fwd.rules" ] || {
 		iptables -D FORWARD -i "$br" -j ACCEPT
 		iptables -D FORWARD -o "$br" -j ACCEPT
@@ -73,6 +74,14 @@ case " $suites " in *" port "*)
 	;;
 esac
 case " $suites " in *" net "*)
+	# the user-mode stacks (slirp4netns, libslirp) close their host sockets
+	# at the same time as the server: both ends keep TIME_WAIT, and a peer
+	# measured after another found the host's ephemeral ports to the server
+	# used up (its connects then fail as "network unreachable").  Reusing
+	# TIME_WAIT ports for outgoing connections, for the run only, keeps
+	# the peers independent of their order.
+	cat /proc/sys/net/ipv4/tcp_tw_reuse >"$work/twreuse"
+	echo 1 >/proc/sys/net/ipv4/tcp_tw_reuse
 	# the test network namespace: veth, servers, a route back to the host
 	ip netns add "$ns"
 	ip link add rkbh$$ type veth peer name rkbs netns "$ns"

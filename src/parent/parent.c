@@ -249,8 +249,14 @@ static int check_gvisor(const struct rk_opts *o, struct rk_err *err)
 	return 0;
 }
 
-/* raise_nofile() - RLIMIT_NOFILE soft limit to the hard limit, as Go does:
- * every forwarded TCP connection costs two fds */
+/* raise_nofile() - RLIMIT_NOFILE soft limit to the hard limit, as Go
+ * does.  Called once the child is cloned, so the command keeps the
+ * user's limit, and before the network helper starts, so slirp4netns and
+ * pasta inherit it: a user-mode stack keeps a host socket per connection
+ * of the namespace, and those linger after close (with 1024, a connection
+ * loop from the namespace soon saw "network unreachable" from slirp4netns
+ * and from the in-process libslirp); the builtin driver spends two fds per
+ * forwarded TCP connection. */
 static void raise_nofile(void)
 {
 	struct rlimit rl;
@@ -270,7 +276,6 @@ static struct rk_port_driver *create_builtin(struct parent *p, struct rk_err *er
 		.tp_mask = p->tp_mask,
 	};
 
-	raise_nofile();
 	return rk_builtin_new(&p->loop, rk_steal_fd(&p->chan[0]), &cfg, err);
 }
 
@@ -689,6 +694,7 @@ static int run(struct parent *p, struct rk_err *err)
 	if (*p->o->evacuate_cgroup2 &&
 	    rk_cgroup2_evacuate(p->o->evacuate_cgroup2, err) < 0)
 		return -1;
+	raise_nofile();
 	if (rk_net_start(&p->net, p->child, p->child_pidfd, p->sd.path,
 			 err) < 0) {
 		if (err->errnum == ECHILD)
