@@ -18,11 +18,19 @@
  *   sendto() with an address       UDP's first datagram out decides; the
  *                                  hot send()/write() path (NULL address)
  *                                  is not trapped
- *   sendmsg() with MSG_FASTOPEN    TCP Fast Open connects like connect()
+ *   sendmsg(), sendmmsg() with     TCP Fast Open connects like connect()
+ *   MSG_FASTOPEN
+ *   io_uring_setup()               refused (ENOSYS): io_uring's connect
+ *                                  and sendmsg are no system calls
  * Nothing else (no close, read, write, accept, getsockname...): once a
  * socket is replaced by a host socket, later calls go to that socket
- * directly.  A call that is not trapped simply takes the namespace's
- * normal path, so missing a case can never widen what a process reaches.
+ * directly.  On a socket of the namespace, a call that is not trapped
+ * takes the namespace's normal path.  On a host socket (a twin) it reaches
+ * what the user reaches on the host; with --disable-host-loopback the
+ * parent refuses the trapped calls that could connect a twin to the
+ * host's loopback, but 32-bit compat calls are not trapped, and a thread
+ * that dup2()s a twin over an fd between the check and a CONTINUE'd call
+ * gets the twin connected (docs/port.md, "Bypassing the namespace").
  *
  * The filter does not set no_new_privs: the command is uid 0 with
  * CAP_SYS_ADMIN in its user namespace, which is what seccomp() requires
@@ -68,6 +76,16 @@ static int load(void)
 		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(sendmsg), 1,
 				     SCMP_A2(SCMP_CMP_MASKED_EQ, MSG_FASTOPEN,
 					     MSG_FASTOPEN));
+	/* sendmmsg() with MSG_FASTOPEN connects like sendmsg() */
+	if (!r)
+		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(sendmmsg), 1,
+				     SCMP_A3(SCMP_CMP_MASKED_EQ, MSG_FASTOPEN,
+					     MSG_FASTOPEN));
+	/* io_uring's connect and sendmsg are no system calls, so no filter
+	 * sees them: without io_uring, programs use the calls above */
+	if (!r)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS),
+				     SCMP_SYS(io_uring_setup), 0);
 	if (!r)
 		r = seccomp_load(ctx);
 	fd = r ? r : seccomp_notify_fd(ctx);

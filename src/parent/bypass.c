@@ -82,6 +82,7 @@
 #include "bypass_int.h"
 
 #define SEND_MAX	65536	/* largest datagram we send for a caller */
+#define PEND_MAX	4096	/* blocking connects finished at once */
 
 /* A blocking connect() being finished for a caller */
 struct pend {
@@ -270,8 +271,8 @@ static void do_connect(struct rk_bypass *b, const struct seccomp_notif *rq,
 {
 	int tfd = (int)rq->data.args[0], fl = fcntl(s, F_GETFL);
 	bool cloexec = fd_cloexec((pid_t)rq->pid, tfd);
-	int t = rk_bp_twin(s, sk[0], sk[1], sk[2]);
-	struct pend *p;
+	int t = rk_bp_twin(s, sk[0], sk[1], sk[2]), e, npend = 0;
+	struct pend *p, *next;
 
 	if (t < 0 || fl < 0) {
 		if (t >= 0)
@@ -279,13 +280,16 @@ static void do_connect(struct rk_bypass *b, const struct seccomp_notif *rq,
 		cont(b, rq->id);
 		return;
 	}
-	if (connect(t, &sa->sa, salen) < 0 && errno != EINPROGRESS) {
-		respond(b, rq->id, 0, -errno, false);
+	/* errno only when connect() failed: after a success it may still hold
+	 * an EINPROGRESS of an earlier call */
+	e = connect(t, &sa->sa, salen) < 0 ? errno : 0;
+	if (e && e != EINPROGRESS) {
+		respond(b, rq->id, 0, -e, false);
 		close(t);
 		return;
 	}
-	if (errno != EINPROGRESS || (fl & O_NONBLOCK)) {
-		bool inprog = errno == EINPROGRESS;
+	if (e != EINPROGRESS || (fl & O_NONBLOCK)) {
+		bool inprog = e == EINPROGRESS;
 
 		if (install(b, rq->id, t, tfd, fl, cloexec) == 0)
 			respond(b, rq->id, 0, inprog ? -EINPROGRESS : 0, false);
@@ -293,7 +297,16 @@ static void do_connect(struct rk_bypass *b, const struct seccomp_notif *rq,
 			cont(b, rq->id);
 		return;
 	}
-	p = calloc(1, sizeof(*p));
+	/* callers interrupted or gone (a signal restarts the call as a new
+	 * notification) leave their pends: drop them, and bound the rest */
+	for (p = b->pend; p; p = next) {
+		next = p->next;
+		if (!id_valid(b, p->id))
+			pend_free(p);
+		else
+			npend++;
+	}
+	p = npend < PEND_MAX ? calloc(1, sizeof(*p)) : NULL;
 	if (!p) {
 		close(t);
 		cont(b, rq->id);
