@@ -40,6 +40,8 @@ import sys
 import tempfile
 import time
 
+from suite import hwm_kib  # bench/suite.py, copied beside this file by run.sh
+
 NET_IPERF, NET_CONN = 5301, 5302      # servers in the test netns
 PORT_IPERF, PORT_CONN = 5311, 5312    # published ports (same number inside)
 RK_PROCS = ("rootlesskit", "slirp4netns", "pasta", "pasta.avx2", "passt", "passt.avx2")
@@ -62,17 +64,6 @@ def descendants(pid):
         found.append(p)
         todo += kids.get(p, [])
     return [(p, comm.get(p, "")) for p in found]
-
-
-def hwm_kib(pid):
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
 
 
 class Peer:

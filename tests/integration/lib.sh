@@ -119,6 +119,31 @@ wait_gone() {
 # poll_output TRIES CMD... - run CMD until it succeeds, at most TRIES
 # times 0.05 s apart, and print its output; fails if it never succeeded
 # (for what has no readiness signal: a restarted socat, pasta's port scan)
+# conn_loop_py - writes $TMP/loop.py and prints its path: N sequential
+# HTTP/1.0 requests to HOST:PORT, then "OK FAILED" (a user-mode stack's
+# lingering host sockets: t_net.sh, t_gvisor.sh)
+conn_loop_py() {
+	cat >"$TMP/loop.py" <<'PY'
+import socket, sys
+host, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+ok = 0
+for _ in range(n):
+    s = socket.socket()
+    s.settimeout(5)
+    try:
+        s.connect((host, port))
+        s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+        while s.recv(4096):
+            pass
+        ok += 1
+    except OSError:
+        pass
+    s.close()
+print(ok, n - ok)
+PY
+	echo "$TMP/loop.py"
+}
+
 poll_output() {
 	_tries=$1
 	shift

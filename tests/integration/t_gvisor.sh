@@ -55,25 +55,6 @@ check "--disable-host-loopback: 10.0.2.1 does not reach the host's 127.0.0.1" [ 
 check "--disable-host-loopback: no warning that it is unsupported (it is honoured)" \
 	sh -c "! grep -q 'not yet supported' '$TMP/e'"
 
-cat >"$TMP/loop.py" <<'PY'
-# N sequential HTTP requests to HOST:PORT; prints "OK FAILED"
-import socket, sys
-host, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-ok = 0
-for _ in range(n):
-    s = socket.socket()
-    s.settimeout(5)
-    try:
-        s.connect((host, port))
-        s.sendall(b"GET / HTTP/1.0\r\n\r\n")
-        while s.recv(4096):
-            pass
-        ok += 1
-    except OSError:
-        pass
-    s.close()
-print(ok, n - ok)
-PY
 # libslirp keeps a host socket per connection, lingering after close: the
 # parent runs with the hard RLIMIT_NOFILE (with 1024, connection 1020 on
 # failed), the command with the user's soft limit
@@ -82,7 +63,7 @@ echo hi >"$TMP/www/index.html"
 wport=$(free_port)
 bg busybox httpd -f -p "127.0.0.1:$wport" -h "$TMP/www"
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$wport/" >/dev/null && break; sleep 0.05; done
-"$RK" $GV sh -c 'ulimit -n; python3 "$1" 10.0.2.1 "$2" 3000' sh "$TMP/loop.py" "$wport" >"$TMP/lp" 2>/dev/null
+"$RK" $GV sh -c 'ulimit -n; python3 "$1" 10.0.2.1 "$2" 3000' sh "$(conn_loop_py)" "$wport" >"$TMP/lp" 2>/dev/null
 is "$(sed -n 2p "$TMP/lp")" "3000 0" "3000 connections in a row from the namespace, none failed"
 is "$(sed -n 1p "$TMP/lp")" "$(ulimit -n)" "the command keeps the user's soft RLIMIT_NOFILE"
 

@@ -35,30 +35,11 @@ contains "$TMP/s4b" "default via 10.0.5.2 dev eth7" "slirp4netns --cidr: gateway
 "$RK" --net=slirp4netns --slirp4netns-sandbox=true --slirp4netns-seccomp=true --copy-up=/etc curl -fsS -m 5 "http://10.0.2.2:$port/" >"$TMP/sb" 2>"$TMP/sb.err"
 is "$(cat "$TMP/sb")" "hello from the host" "slirp4netns with sandbox and seccomp works"
 
-cat >"$TMP/loop.py" <<'PY'
-# N sequential HTTP requests to HOST:PORT; prints "OK FAILED"
-import socket, sys
-host, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-ok = 0
-for _ in range(n):
-    s = socket.socket()
-    s.settimeout(5)
-    try:
-        s.connect((host, port))
-        s.sendall(b"GET / HTTP/1.0\r\n\r\n")
-        while s.recv(4096):
-            pass
-        ok += 1
-    except OSError:
-        pass
-    s.close()
-print(ok, n - ok)
-PY
 # a user-mode stack keeps a host socket per connection, lingering after
 # close: the helper gets the hard RLIMIT_NOFILE (with the usual 1024,
 # connection 1020 on failed with "network unreachable"); the command keeps
 # the user's soft limit
-"$RK" --net=slirp4netns sh -c 'ulimit -n; python3 "$1" 10.0.2.2 "$2" 3000' sh "$TMP/loop.py" "$port" >"$TMP/lp" 2>/dev/null
+"$RK" --net=slirp4netns sh -c 'ulimit -n; python3 "$1" 10.0.2.2 "$2" 3000' sh "$(conn_loop_py)" "$port" >"$TMP/lp" 2>/dev/null
 is "$(sed -n 2p "$TMP/lp")" "3000 0" "slirp4netns: 3000 connections in a row from the namespace, none failed"
 is "$(sed -n 1p "$TMP/lp")" "$(ulimit -n)" "the command keeps the user's soft RLIMIT_NOFILE"
 
