@@ -26,16 +26,21 @@
  * socket is replaced by a host socket, later calls go to that socket
  * directly.  On a socket of the namespace, a call that is not trapped
  * takes the namespace's normal path.  On a host socket (a twin) it reaches
- * what the user reaches on the host; with --disable-host-loopback the
- * parent refuses the trapped calls that could connect a twin to the
- * host's loopback, but 32-bit compat calls are not trapped, and a thread
- * that dup2()s a twin over an fd between the check and a CONTINUE'd call
- * gets the twin connected (docs/port.md, "Bypassing the namespace").
+ * what the user reaches on the host.
+ *
+ * With --disable-host-loopback ("strict") that is too much: a twin must
+ * never connect to the host's 127.0.0.1.  The parent then answers every
+ * trapped connecting call itself (src/parent/bypass_delegate.c), so the
+ * filter also traps the 32-bit ABIs, which a 64-bit program reaches with
+ * int 0x80 too: connect, Fast Open sends, and socketcall()'s connect,
+ * sendto, sendmsg and sendmmsg, whose fd and flags are in memory and so
+ * cannot be judged by the filter.  Without strict, 32-bit calls pass
+ * untrapped: on a twin they reach what the user reaches on the host.
  *
  * The filter does not set no_new_privs: the command is uid 0 with
  * CAP_SYS_ADMIN in its user namespace, which is what seccomp() requires
- * instead, so setuid programs keep working.  Calls from other
- * architectures (32-bit compat) are allowed and not trapped.  When the
+ * instead, so setuid programs keep working.  Calls from architectures
+ * the filter does not name are allowed.  When the
  * kernel refuses (Linux < 5.9, seccomp disabled, or the test hook
  * RK_BYPASS_REFUSE_ENV), the errno goes to the parent, which warns once;
  * the command runs anyway, on the normal path.
@@ -43,14 +48,80 @@
 #include "bypass_filter.h"
 
 #include <errno.h>
+#include <linux/net.h>
 #include <seccomp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+/* ctx_new() - an empty filter: no no_new_privs (see above), other
+ * architectures pass; NULL on error */
+static scmp_filter_ctx ctx_new(void)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+
+	if (ctx && (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0) ||
+		    seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
+				     SCMP_ACT_ALLOW))) {
+		seccomp_release(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+/* fastopen() - trap @nr when its flags argument @arg has MSG_FASTOPEN;
+ * returns 0 or -errno */
+static int fastopen(scmp_filter_ctx ctx, int nr, unsigned int arg)
+{
+	return seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1,
+				SCMP_CMP(arg, SCMP_CMP_MASKED_EQ, MSG_FASTOPEN,
+					 MSG_FASTOPEN));
+}
+
+/* compat() - the rules for the 32-bit ABIs (i386, also reached with
+ * int 0x80 from 64-bit code, and x32), --disable-host-loopback only:
+ * every connect, Fast Open sends, and socketcall()'s connect and sends,
+ * whose flags and fd live in memory; returns 0 or -errno */
+static int compat(scmp_filter_ctx native)
+{
+	static const int sc[] = { SYS_CONNECT, SYS_SENDTO, SYS_SENDMSG,
+				  SYS_SENDMMSG };
+	scmp_filter_ctx ctx = ctx_new();
+	int r;
+
+	if (!ctx)
+		return -ENOMEM;
+	r = seccomp_arch_remove(ctx, SCMP_ARCH_NATIVE);
+	if (!r)
+		r = seccomp_arch_add(ctx, SCMP_ARCH_X86);
+	if (!r)
+		r = seccomp_arch_add(ctx, SCMP_ARCH_X32);
+	if (!r)
+		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(connect), 0);
+	if (!r)
+		r = fastopen(ctx, SCMP_SYS(sendto), 3);
+	if (!r)
+		r = fastopen(ctx, SCMP_SYS(sendmsg), 2);
+	if (!r)
+		r = fastopen(ctx, SCMP_SYS(sendmmsg), 3);
+	/* libseccomp also emits socketcall() forms of the three rules
+	 * above, testing register arguments socketcall() does not use:
+	 * these unconditional rules supersede them (x86 only) */
+	for (size_t i = 0; !r && i < sizeof(sc) / sizeof(sc[0]); i++)
+		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(socketcall),
+				     1, SCMP_A0(SCMP_CMP_EQ, sc[i]));
+	if (!r)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS),
+				     SCMP_SYS(io_uring_setup), 0);
+	if (!r)
+		return seccomp_merge(native, ctx);	/* takes ctx */
+	seccomp_release(ctx);
+	return r;
+}
+
 /* load() - build and load the filter; returns the listener fd, or -errno */
-static int load(void)
+static int load(bool strict)
 {
 	scmp_filter_ctx ctx;
 	int r, fd;
@@ -58,34 +129,27 @@ static int load(void)
 
 	if (t && !strcmp(t, "1"))
 		return -ENOSYS;
-	ctx = seccomp_init(SCMP_ACT_ALLOW);
+	ctx = ctx_new();
 	if (!ctx)
 		return -ENOMEM;
-	/* no no_new_privs (see above); other architectures pass */
-	r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
-	if (!r)
-		r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ALLOW);
-	if (!r)
-		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(connect), 0);
+	r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(connect), 0);
 	if (!r)
 		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(bind), 0);
 	if (!r)
 		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(sendto), 1,
 				     SCMP_A4(SCMP_CMP_NE, 0));
 	if (!r)
-		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(sendmsg), 1,
-				     SCMP_A2(SCMP_CMP_MASKED_EQ, MSG_FASTOPEN,
-					     MSG_FASTOPEN));
+		r = fastopen(ctx, SCMP_SYS(sendmsg), 2);
 	/* sendmmsg() with MSG_FASTOPEN connects like sendmsg() */
 	if (!r)
-		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(sendmmsg), 1,
-				     SCMP_A3(SCMP_CMP_MASKED_EQ, MSG_FASTOPEN,
-					     MSG_FASTOPEN));
+		r = fastopen(ctx, SCMP_SYS(sendmmsg), 3);
 	/* io_uring's connect and sendmsg are no system calls, so no filter
 	 * sees them: without io_uring, programs use the calls above */
 	if (!r)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS),
 				     SCMP_SYS(io_uring_setup), 0);
+	if (!r && strict)
+		r = compat(ctx);
 	if (!r)
 		r = seccomp_load(ctx);
 	fd = r ? r : seccomp_notify_fd(ctx);
@@ -95,7 +159,8 @@ static int load(void)
 
 void rk_bypass_filter_pre_exec(void *arg)
 {
-	int chan = *(int *)arg, fd = load();
+	const struct rk_bypass_filter_arg *fa = arg;
+	int chan = fa->chan, fd = load(fa->strict);
 	struct rk_bypass_hello h = { .errnum = fd < 0 ? -fd : 0 };
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];

@@ -247,6 +247,7 @@ static int run_command(struct rk_child_ctx *c, struct rk_err *err)
 		.keep_fds = c->listen_fds, .setsid = c->reaper,
 		.set_listen_pid = c->fix_listen_pid,
 	};
+	struct rk_bypass_filter_arg fa;
 	char cmd[1024], st[64];
 	int sfd = c->sfd, status = 0;
 	bool failed = false;	/* @err is set, the command is gone */
@@ -267,8 +268,11 @@ static int run_command(struct rk_child_ctx *c, struct rk_err *err)
 	close(c->rfd);
 	c->rfd = -1;
 	if (c->bypass_fd >= 0) {
+		fa = (struct rk_bypass_filter_arg){
+			.chan = c->bypass_fd,
+			.strict = c->o->disable_host_loopback };
 		sp.pre_exec = rk_bypass_filter_pre_exec;
-		sp.pre_exec_arg = &c->bypass_fd;
+		sp.pre_exec_arg = &fa;
 	}
 	pid = rk_spawn(&sp, err);
 	if (c->bypass_fd >= 0) {

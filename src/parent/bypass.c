@@ -12,14 +12,15 @@
  *  2. The socket itself says where it lives (SIOCGSKNS).  Only a TCP or
  *     UDP, IPv4 or IPv6 socket in the child's own network namespace is a
  *     candidate.  A socket of any other namespace (a nested `unshare -n`,
- *     a container's bridge network) is answered CONTINUE: the kernel does
- *     the call as if we did not exist, in that namespace.
+ *     a container's bridge network) takes the normal path (pass()): the
+ *     call as if we did not exist, in that namespace.
  *  3. The address is read once from the caller's memory
  *     (process_vm_readv), then ID_VALID again.  Everything is decided on
  *     that copy: connect()/sendto() to a destination rk_bp_dest_ok()
- *     accepts, bind() to the child side of a published port.  The rest is
- *     answered CONTINUE, which is harmless: the call then happens in the
- *     namespace, re-reading the address, so nothing is widened.
+ *     accepts, bind() to the child side of a published port.  The rest
+ *     takes the normal path: CONTINUE, which is harmless without strict
+ *     (below): the call then happens in the namespace, re-reading the
+ *     address, so nothing is widened.
  *  4. An eligible call is done by us on a twin socket made in the host
  *     namespace (rk_bp_twin(): options copied) with the address we
  *     checked, never with CONTINUE, so swapping the address from another
@@ -32,14 +33,23 @@
  *     installed and answered.  If the caller was interrupted meanwhile,
  *     ADDFD fails and the twin is dropped; the restarted call starts over.
  *
+ * Threads: the notification names the calling thread; pidfd_open() takes
+ * its process (Tgid), as fds are the process's.
+ *
  * Host sockets: sockets already in the host namespace (our twins) are not
  * in the child's namespace, so later calls on them are CONTINUE'd: they
- * reach what the same user reaches on the host, no more.  With
- * --disable-host-loopback that is too much (127.0.0.1 of the host), so
- * then UDP is never bypassed, and on host TCP sockets connect() is
- * answered from the socket's state (EALREADY, EISCONN; EPERM for a
- * socket that could still connect somewhere) and Fast Open sends with
- * EPERM, never CONTINUE.  Sends without MSG_FASTOPEN ignore the address.
+ * reach what the same user reaches on the host, no more.
+ *
+ * Strict (--disable-host-loopback): a twin must never reach the host's
+ * 127.0.0.1, and CONTINUE looks the fd and the address up again, which a
+ * second thread can change after our check (bypass_delegate.c).  So no
+ * connecting call (connect, Fast Open send; the filter then also traps
+ * the 32-bit ABIs) is ever CONTINUE'd: an inet connect() that is not
+ * bypassed is done here on the checked socket (direct_connect()), others
+ * by a delegate as the caller; connect() on a host TCP socket is answered
+ * from its state (EALREADY, EISCONN; EPERM for one that could connect);
+ * Fast Open sends not bypassed get EOPNOTSUPP; UDP is never bypassed.
+ * Sends without MSG_FASTOPEN ignore the address of a TCP socket.
  *
  * Published ports (builtin driver): a bind() of the child port (on the
  * wildcard address, loopback, the child's IP or the spec's child IP) gets
@@ -53,16 +63,20 @@
  * listens again (retried each tick while the address is busy).
  *
  * Failure: a refused filter (the command's hello carries the errno) or a
- * refused ADDFD gives one warning and CONTINUE for everything after.
+ * refused ADDFD gives one warning and the normal path (pass()) for
+ * everything after.
  */
 #include "bypass.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/net.h>
 #include <linux/seccomp.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +87,7 @@
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../child/bypass_filter.h"
@@ -83,6 +98,17 @@
 
 #define SEND_MAX	65536	/* largest datagram we send for a caller */
 #define PEND_MAX	4096	/* blocking connects finished at once */
+#define DLG_MAX		256	/* delegates at once */
+
+/* The 32-bit system call numbers the filter traps (strict only) */
+#define X32_BIT		0x40000000u
+#define I386_SOCKETCALL	102
+#define I386_CONNECT	362
+#define I386_SENDTO	369
+#define I386_SENDMSG	370
+#define I386_SENDMMSG	345
+#define X32_SENDMSG	518
+#define X32_SENDMMSG	538
 
 /* A blocking connect() being finished for a caller */
 struct pend {
@@ -92,7 +118,43 @@ struct pend {
 	int tfd;		/* the caller's fd number */
 	bool cloexec;
 	int fl;			/* the caller's file status flags */
+	bool direct;		/* the caller's own socket: just answer */
 	struct pend *prev, *next;
+};
+
+/* A delegate (bypass_delegate.c) doing a call for a caller */
+struct dlg {
+	struct rk_watch w;	/* its pidfd */
+	struct rk_bypass *b;
+	pid_t pid;
+	uint64_t id;
+	struct dlg *next;
+};
+
+/* A notification, whatever the ABI: which call, on which fd, where its
+ * address and flags are */
+enum { OP_OTHER, OP_CONNECT, OP_BIND, OP_SENDTO, OP_SENDMSG, OP_SENDMMSG };
+
+struct call {
+	int op;
+	bool compat;		/* a 32-bit ABI (i386, int 0x80, x32) */
+	bool sc;		/* through socketcall(): a[] read from memory */
+	bool connecting;	/* connect, or a Fast Open send */
+	int fd;
+	uint64_t addr, alen;	/* connect, bind, sendto: the address */
+	uint64_t flags;
+	uint32_t a[6];		/* socketcall()'s arguments */
+};
+
+/* The notification being decided */
+struct ask {
+	const struct seccomp_notif *rq;
+	struct call c;
+	pid_t tid;		/* the calling thread */
+	int pidfd;		/* its process */
+	int s;			/* the socket it names (our duplicate) */
+	struct sockaddr_storage ss;	/* the call's address, read once */
+	int sslen;		/* its length; 0: none; -errno: unreadable */
 };
 
 /* A published port's address held by a twin */
@@ -115,6 +177,8 @@ struct rk_bypass {
 	char child_ip[INET6_ADDRSTRLEN];
 	struct seccomp_notif_sizes sz;
 	struct pend *pend;
+	struct dlg *dlg;
+	int ndlg;
 	struct aside *aside;
 };
 
@@ -198,17 +262,32 @@ static int readmem(pid_t pid, uint64_t addr, void *buf, size_t len)
 	return process_vm_readv(pid, &l, 1, &r, 1, 0) == (ssize_t)len ? 0 : -1;
 }
 
-/* readsa() - a sockaddr of @len at @addr; returns its length or -1 */
-static socklen_t readsa(pid_t pid, uint64_t addr, uint64_t len, union rk_sa *sa)
+/* readaddr() - the address of a call, as the kernel reads it
+ * (move_addr_to_kernel()); returns its length (0: none) or -errno */
+static int readaddr(pid_t pid, uint64_t addr, uint64_t len,
+		    struct sockaddr_storage *ss)
 {
+	memset(ss, 0, sizeof(*ss));
+	if ((int64_t)len < 0 || len > sizeof(*ss))
+		return -EINVAL;
+	if (!len)
+		return 0;
+	if (!addr || readmem(pid, addr, ss, (size_t)len) < 0)
+		return -EFAULT;
+	return (int)len;
+}
+
+/* inet_sa() - @q's address as an IPv4 or IPv6 sockaddr of family
+ * @family, long enough for it; returns its length or 0 */
+static socklen_t inet_sa(const struct ask *q, int family, union rk_sa *sa)
+{
+	socklen_t need = family == AF_INET ? sizeof(sa->in) : sizeof(sa->in6);
+
 	memset(sa, 0, sizeof(*sa));
-	if (!addr || len < sizeof(sa_family_t) || len > sizeof(*sa) ||
-	    readmem(pid, addr, sa, (size_t)len) < 0)
+	if (q->sslen < (int)need || q->ss.ss_family != family)
 		return 0;
-	if ((sa->sa.sa_family == AF_INET && len < sizeof(sa->in)) ||
-	    (sa->sa.sa_family == AF_INET6 && len < sizeof(sa->in6)))
-		return 0;
-	return (socklen_t)len;
+	memcpy(sa, &q->ss, need);
+	return (socklen_t)q->sslen;
 }
 
 /* unused_sock() - @fd is neither bound nor connected */
@@ -240,6 +319,40 @@ static void pend_free(struct pend *p)
 	rk_loop_free_later(p->b->loop, p);
 }
 
+/* pend_new() - room for one more pend, after dropping those of callers
+ * interrupted or gone (a signal restarts the call as a new notification);
+ * returns it zeroed, or NULL when PEND_MAX are pending */
+static struct pend *pend_new(struct rk_bypass *b)
+{
+	struct pend *p, *next;
+	int n = 0;
+
+	for (p = b->pend; p; p = next) {
+		next = p->next;
+		if (!id_valid(b, p->id))
+			pend_free(p);
+		else
+			n++;
+	}
+	return n < PEND_MAX ? calloc(1, sizeof(struct pend)) : NULL;
+}
+
+/* pend_add() - watch @p (filled in) until its connect finishes; returns 0,
+ * or -1 having closed its fd and freed it */
+static int pend_add(struct rk_bypass *b, struct pend *p)
+{
+	if (rk_loop_add(b->loop, &p->w, EPOLLOUT) < 0) {
+		close(p->w.fd);
+		free(p);
+		return -1;
+	}
+	p->next = b->pend;
+	if (b->pend)
+		b->pend->prev = p;
+	b->pend = p;
+	return 0;
+}
+
 /* pend_cb() - a blocking connect() finished: install and answer */
 static void pend_cb(struct rk_watch *w, uint32_t events)
 {
@@ -251,7 +364,7 @@ static void pend_cb(struct rk_watch *w, uint32_t events)
 		e = errno;
 	if (!e && !(events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
 		return;
-	if (e) {
+	if (e || p->direct) {
 		respond(p->b, p->id, 0, -e, false);
 	} else {
 		t = fcntl(w->fd, F_DUPFD_CLOEXEC, 0);
@@ -264,20 +377,22 @@ static void pend_cb(struct rk_watch *w, uint32_t events)
 	pend_free(p);
 }
 
-/* do_connect() - connect a twin of @s to @sa and answer */
-static void do_connect(struct rk_bypass *b, const struct seccomp_notif *rq,
-		       int s, const int sk[3], const union rk_sa *sa,
-		       socklen_t salen)
+static void pass(struct rk_bypass *b, const struct ask *q);
+
+/* do_connect() - connect a twin of @q's socket to @sa and answer */
+static void do_connect(struct rk_bypass *b, const struct ask *q,
+		       const int sk[3], const union rk_sa *sa, socklen_t salen)
 {
-	int tfd = (int)rq->data.args[0], fl = fcntl(s, F_GETFL);
-	bool cloexec = fd_cloexec((pid_t)rq->pid, tfd);
-	int t = rk_bp_twin(s, sk[0], sk[1], sk[2]), e, npend = 0;
-	struct pend *p, *next;
+	const struct seccomp_notif *rq = q->rq;
+	int tfd = q->c.fd, fl = fcntl(q->s, F_GETFL);
+	bool cloexec = fd_cloexec(q->tid, tfd);
+	int t = rk_bp_twin(q->s, sk[0], sk[1], sk[2]), e;
+	struct pend *p;
 
 	if (t < 0 || fl < 0) {
 		if (t >= 0)
 			close(t);
-		cont(b, rq->id);
+		pass(b, q);
 		return;
 	}
 	/* errno only when connect() failed: after a success it may still hold
@@ -294,45 +409,29 @@ static void do_connect(struct rk_bypass *b, const struct seccomp_notif *rq,
 		if (install(b, rq->id, t, tfd, fl, cloexec) == 0)
 			respond(b, rq->id, 0, inprog ? -EINPROGRESS : 0, false);
 		else if (errno != ENOENT)
-			cont(b, rq->id);
+			pass(b, q);
 		return;
 	}
-	/* callers interrupted or gone (a signal restarts the call as a new
-	 * notification) leave their pends: drop them, and bound the rest */
-	for (p = b->pend; p; p = next) {
-		next = p->next;
-		if (!id_valid(b, p->id))
-			pend_free(p);
-		else
-			npend++;
-	}
-	p = npend < PEND_MAX ? calloc(1, sizeof(*p)) : NULL;
+	p = pend_new(b);
 	if (!p) {
 		close(t);
-		cont(b, rq->id);
+		pass(b, q);
 		return;
 	}
 	*p = (struct pend){ .w = { .fd = t, .cb = pend_cb }, .b = b,
 			    .id = rq->id, .tfd = tfd, .cloexec = cloexec,
-			    .fl = fl, .next = b->pend };
-	if (rk_loop_add(b->loop, &p->w, EPOLLOUT) < 0) {
-		close(t);
-		free(p);
-		cont(b, rq->id);
-		return;
-	}
-	if (b->pend)
-		b->pend->prev = p;
-	b->pend = p;
+			    .fl = fl };
+	if (pend_add(b, p) < 0)
+		pass(b, q);
 }
 
 /* do_sendto() - the first datagram of an unused UDP socket to outside */
-static void do_sendto(struct rk_bypass *b, const struct seccomp_notif *rq,
-		      int s, const int sk[3], const union rk_sa *sa,
-		      socklen_t salen)
+static void do_sendto(struct rk_bypass *b, const struct ask *q,
+		      const int sk[3], const union rk_sa *sa, socklen_t salen)
 {
+	const struct seccomp_notif *rq = q->rq;
 	const __u64 *a = rq->data.args;
-	int tfd = (int)a[0], fl = fcntl(s, F_GETFL), t, t2;
+	int s = q->s, tfd = (int)a[0], fl = fcntl(s, F_GETFL), t, t2;
 	size_t len = (size_t)a[2];
 	cleanup_free char *buf = malloc(len ? len : 1);
 	ssize_t n;
@@ -461,10 +560,12 @@ static void timer_arm(struct rk_bypass *b, bool on)
 }
 
 /* do_bind() - a twin bound to the parent side of published port @e */
-static void do_bind(struct rk_bypass *b, const struct seccomp_notif *rq,
-		    int s, const int sk[3], struct rk_port_entry *e,
+static void do_bind(struct rk_bypass *b, const struct ask *q,
+		    const int sk[3], struct rk_port_entry *e,
 		    const union rk_sa *host)
 {
+	const struct seccomp_notif *rq = q->rq;
+	int s = q->s;
 	struct rk_err err = { 0 };
 	int tfd = (int)rq->data.args[0], fl = fcntl(s, F_GETFL), t;
 	bool was = port_aside(b, e->st.id);
@@ -485,7 +586,11 @@ static void do_bind(struct rk_bypass *b, const struct seccomp_notif *rq,
 	 * not keep the driver from listening again */
 	if (sk[1] == SOCK_STREAM)
 		setsockopt(t, SOL_SOCKET, SO_REUSEADDR, &(int){ 1 }, sizeof(int));
-	if (bind(t, &host->sa, rk_sa_len(host)) < 0) {
+	/* a TCP twin listens at once (the program's listen() only sets its
+	 * backlog): sock_diag lists a bound TCP socket only once it listens
+	 * on Linux < 6.7, and the driver must not take the port back */
+	if (bind(t, &host->sa, rk_sa_len(host)) < 0 ||
+	    (sk[1] == SOCK_STREAM && listen(t, SOMAXCONN) < 0)) {
 		rk_debug("bypass4netns: bind of port %d on the host: %s; normal path",
 			 e->st.spec.parent_port, strerror(errno));
 		if (!was && b->ports->drv->step_aside(b->ports->drv, e->priv,
@@ -556,86 +661,281 @@ static void timer_cb(struct rk_watch *w, uint32_t events)
 
 /* ---- notifications --------------------------------------------------------- */
 
-/* foreign() - a socket of a namespace we have no say in (the host's,
- * e.g. a twin): CONTINUE, except what could reach the host's loopback
- * with --disable-host-loopback (see the header) */
-static void foreign(struct rk_bypass *b, const struct seccomp_notif *rq,
-		    int s)
+/* from_state() - connect() on a host TCP socket (a twin) under
+ * --disable-host-loopback, answered from its state, never done: it could
+ * reach the host's loopback */
+static void from_state(struct rk_bypass *b, const struct ask *q)
 {
-	int type = 0, proto = 0;
-	socklen_t l = sizeof(type);
 	struct tcp_info ti;
-	int nr = (int)rq->data.nr;
+	socklen_t l = sizeof(ti);
 
-	if (!b->no_host_lo || getsockopt(s, SOL_SOCKET, SO_TYPE, &type, &l) < 0 ||
-	    type != SOCK_STREAM ||
-	    getsockopt(s, SOL_SOCKET, SO_PROTOCOL, &proto, &l) < 0 ||
-	    proto != IPPROTO_TCP || nr == SYS_bind ||
-	    (nr == SYS_sendto && !(rq->data.args[3] & MSG_FASTOPEN))) {
-		cont(b, rq->id);
-		return;
-	}
-	if (nr != SYS_connect) {
-		respond(b, rq->id, 0, -EPERM, false);
-		return;
-	}
-	l = sizeof(ti);
-	if (getsockopt(s, IPPROTO_TCP, TCP_INFO, &ti, &l) < 0 ||
+	if (getsockopt(q->s, IPPROTO_TCP, TCP_INFO, &ti, &l) < 0 ||
 	    ti.tcpi_state == TCP_CLOSE)
-		respond(b, rq->id, 0, -EPERM, false);
+		respond(b, q->rq->id, 0, -EPERM, false);
 	else if (ti.tcpi_state == TCP_SYN_SENT || ti.tcpi_state == TCP_SYN_RECV)
-		respond(b, rq->id, 0, -EALREADY, false);
+		respond(b, q->rq->id, 0, -EALREADY, false);
 	else
-		respond(b, rq->id, 0, -EISCONN, false);
+		respond(b, q->rq->id, 0, -EISCONN, false);
 }
 
-/* decide() - one notification, for the caller's socket @s (see header) */
-static void decide(struct rk_bypass *b, const struct seccomp_notif *rq, int s)
+/* direct_connect() - connect @q's own socket (an inet one) to its address
+ * read once, and answer; a blocking socket is made non-blocking for the
+ * call only (nothing else can use a socket being connected) and its
+ * connect is finished in the loop */
+static void direct_connect(struct rk_bypass *b, const struct ask *q)
 {
-	const __u64 *a = rq->data.args;
-	pid_t pid = (pid_t)rq->pid;
-	int sk[3], nr = (int)rq->data.nr;
+	int fl = fcntl(q->s, F_GETFL), e;
+	bool nb = fl >= 0 && (fl & O_NONBLOCK);
+	struct pend *p;
+
+	if (fl >= 0 && !nb)
+		fcntl(q->s, F_SETFL, fl | O_NONBLOCK);
+	e = connect(q->s, (const struct sockaddr *)&q->ss,
+		    (socklen_t)q->sslen) < 0 ? errno : 0;
+	if (fl >= 0 && !nb)
+		fcntl(q->s, F_SETFL, fl);
+	if (nb || (e != EINPROGRESS && e != EALREADY)) {
+		respond(b, q->rq->id, 0, -e, false);
+		return;
+	}
+	p = pend_new(b);
+	if (p) {
+		*p = (struct pend){ .b = b, .id = q->rq->id, .direct = true,
+				    .w = { .cb = pend_cb,
+					   .fd = fcntl(q->s, F_DUPFD_CLOEXEC, 0) } };
+		if (p->w.fd < 0)
+			free(p);
+		else if (pend_add(b, p) == 0)
+			return;
+	}
+	respond(b, q->rq->id, 0, -EAGAIN, false);
+}
+
+static void dlg_cb(struct rk_watch *w, uint32_t events)
+{
+	struct dlg *d = container_of(w, struct dlg, w), **pp;
+
+	while (waitpid(d->pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	/* ignored (ENOENT) if the delegate answered */
+	respond(d->b, d->id, 0, -EAGAIN, false);
+	for (pp = &d->b->dlg; *pp != d; pp = &(*pp)->next)
+		;
+	*pp = d->next;
+	d->b->ndlg--;
+	rk_loop_close(d->b->loop, w);
+	rk_loop_free_later(d->b->loop, d);
+}
+
+/* delegate() - have @op done as the caller (bypass_delegate.c) */
+static void delegate(struct rk_bypass *b, const struct ask *q, enum rk_bp_op op)
+{
+	struct rk_bp_job *j = calloc(1, sizeof(*j));
+	struct dlg *d = b->ndlg < DLG_MAX ? calloc(1, sizeof(*d)) : NULL;
+
+	if (!j || !d) {
+		free(j);
+		free(d);
+		respond(b, q->rq->id, 0, -EAGAIN, false);
+		return;
+	}
+	*j = (struct rk_bp_job){ .notif = b->notif.fd,
+				 .resp_size = b->sz.seccomp_notif_resp,
+				 .id = q->rq->id, .tid = q->tid,
+				 .pidfd = q->pidfd, .s = q->s, .op = op,
+				 .sa = q->ss, .salen = (socklen_t)q->sslen };
+	memcpy(j->a, q->c.a, sizeof(j->a));
+	*d = (struct dlg){ .b = b, .id = q->rq->id, .w = { .cb = dlg_cb } };
+	d->w.fd = rk_bp_delegate(j, &d->pid);
+	free(j);
+	if (d->w.fd < 0 || rk_loop_add(b->loop, &d->w, EPOLLIN) < 0) {
+		if (d->w.fd >= 0) {
+			kill(d->pid, SIGKILL);
+			waitpid(d->pid, NULL, 0);
+			close(d->w.fd);
+		}
+		free(d);
+		respond(b, q->rq->id, 0, -EAGAIN, false);
+		return;
+	}
+	d->next = b->dlg;
+	b->dlg = d;
+	b->ndlg++;
+}
+
+/* strict_connect() - a connect() not bypassed, under
+ * --disable-host-loopback: done by us on the socket checked, with the
+ * address read once, never CONTINUE'd (bypass_delegate.c says why) */
+static void strict_connect(struct rk_bypass *b, const struct ask *q)
+{
+	int dom = 0, type = 0;
+	socklen_t l = sizeof(int);
+	ino_t ino;
+
+	if (q->sslen < 0) {
+		respond(b, q->rq->id, 0, q->sslen, false);
+		return;
+	}
+	if (getsockopt(q->s, SOL_SOCKET, SO_DOMAIN, &dom, &l) < 0 ||
+	    getsockopt(q->s, SOL_SOCKET, SO_TYPE, &type, &l) < 0) {
+		respond(b, q->rq->id, 0, -errno, false);
+		return;
+	}
+	if ((dom == AF_INET || dom == AF_INET6) && type == SOCK_STREAM &&
+	    rk_bp_sock_ns(q->s, &ino) < 0 && errno == EPERM)
+		from_state(b, q);	/* a host socket */
+	else if (dom == AF_INET || dom == AF_INET6)
+		direct_connect(b, q);
+	else
+		delegate(b, q, RK_BP_CONNECT);
+}
+
+/* pass() - the normal path for @q: CONTINUE, except for a connecting call
+ * under --disable-host-loopback, which is done by us (connect) or refused
+ * as by a kernel without Fast Open (EOPNOTSUPP) */
+static void pass(struct rk_bypass *b, const struct ask *q)
+{
+	if (!b->no_host_lo || !q->c.connecting)
+		cont(b, q->rq->id);
+	else if (q->c.op == OP_CONNECT)
+		strict_connect(b, q);
+	else
+		respond(b, q->rq->id, 0, -EOPNOTSUPP, false);
+}
+
+/* decide() - a native notification (see the header) */
+static void decide(struct rk_bypass *b, struct ask *q)
+{
+	int sk[3], op = q->c.op;
 	socklen_t l = sizeof(int), salen = 0;
 	struct rk_port_entry *e;
 	union rk_sa sa, host;
 	ino_t ino;
 
-	if (rk_bp_sock_ns(s, &ino) < 0) {
-		if (errno == EPERM)
-			foreign(b, rq, s);
-		else
-			cont(b, rq->id);
-		return;
-	}
-	if (ino != b->child_ns ||
-	    getsockopt(s, SOL_SOCKET, SO_DOMAIN, &sk[0], &l) < 0 ||
-	    getsockopt(s, SOL_SOCKET, SO_TYPE, &sk[1], &l) < 0 ||
-	    getsockopt(s, SOL_SOCKET, SO_PROTOCOL, &sk[2], &l) < 0 ||
+	if (rk_bp_sock_ns(q->s, &ino) < 0 || ino != b->child_ns ||
+	    getsockopt(q->s, SOL_SOCKET, SO_DOMAIN, &sk[0], &l) < 0 ||
+	    getsockopt(q->s, SOL_SOCKET, SO_TYPE, &sk[1], &l) < 0 ||
+	    getsockopt(q->s, SOL_SOCKET, SO_PROTOCOL, &sk[2], &l) < 0 ||
 	    (sk[0] != AF_INET && sk[0] != AF_INET6) ||
 	    !((sk[1] == SOCK_STREAM && sk[2] == IPPROTO_TCP) ||
 	      (sk[1] == SOCK_DGRAM && sk[2] == IPPROTO_UDP)) ||
-	    (sk[1] == SOCK_DGRAM && b->no_host_lo)) {
-		cont(b, rq->id);
+	    (sk[1] == SOCK_DGRAM && b->no_host_lo) ||
+	    (op == OP_SENDTO && (sk[1] != SOCK_DGRAM || q->c.alen > SEND_MAX)) ||
+	    !(salen = inet_sa(q, sk[0], &sa))) {
+		pass(b, q);
 		return;
 	}
-	if (nr == SYS_connect || nr == SYS_bind)
-		salen = readsa(pid, a[1], a[2], &sa);
-	else if (nr == SYS_sendto && sk[1] == SOCK_DGRAM && a[2] <= SEND_MAX)
-		salen = readsa(pid, a[4], a[5], &sa);
-	if (!salen || sa.sa.sa_family != sk[0] || !id_valid(b, rq->id)) {
-		cont(b, rq->id);
-		return;
-	}
-	if (nr == SYS_bind && (e = published(b, sk[0], sk[1], &sa, &host)))
-		do_bind(b, rq, s, sk, e, &host);
-	else if (nr == SYS_connect && rk_bp_dest_ok(&b->pol, &sa) &&
-		 unused_sock(s))
-		do_connect(b, rq, s, sk, &sa, salen);
-	else if (nr == SYS_sendto && rk_bp_dest_ok(&b->pol, &sa) &&
-		 unused_sock(s))
-		do_sendto(b, rq, s, sk, &sa, salen);
+	if (op == OP_BIND && (e = published(b, sk[0], sk[1], &sa, &host)))
+		do_bind(b, q, sk, e, &host);
+	else if (op == OP_CONNECT && rk_bp_dest_ok(&b->pol, &sa) &&
+		 unused_sock(q->s))
+		do_connect(b, q, sk, &sa, salen);
+	else if (op == OP_SENDTO && !q->c.connecting &&
+		 rk_bp_dest_ok(&b->pol, &sa) && unused_sock(q->s))
+		do_sendto(b, q, sk, &sa, salen);
 	else
-		cont(b, rq->id);
+		pass(b, q);
+}
+
+/* compat() - a 32-bit notification (only trapped under
+ * --disable-host-loopback): nothing is bypassed, nothing connecting is
+ * CONTINUE'd; socketcall()'s sends, whose fd and flags a thread can change
+ * in memory, are done as the caller on the socket checked */
+static void compat(struct rk_bypass *b, const struct ask *q)
+{
+	if (q->c.op == OP_CONNECT)
+		strict_connect(b, q);
+	else if (q->c.flags & MSG_FASTOPEN)
+		respond(b, q->rq->id, 0, -EOPNOTSUPP, false);
+	else if (q->c.sc)
+		delegate(b, q, q->c.op == OP_SENDTO ? RK_BP_SENDTO32 :
+			       q->c.op == OP_SENDMSG ? RK_BP_SENDMSG32 :
+			       RK_BP_SENDMMSG32);
+	else
+		cont(b, q->rq->id);	/* flags in registers, no Fast Open */
+}
+
+/* parse() - @q->c from @q->rq for each ABI; socketcall()'s arguments are
+ * read once.  Returns 0, or -errno to answer with */
+static int parse(struct ask *q)
+{
+	const struct seccomp_notif *rq = q->rq;
+	const __u64 *r = rq->data.args;
+	uint32_t nr = (uint32_t)rq->data.nr;
+	struct call *c = &q->c;
+	/* where fd, address, address length and flags are, per call */
+	static const struct { int op, nargs, addr, alen, flags; } at[] = {
+		[OP_CONNECT] = { OP_CONNECT, 3, 1, 2, -1 },
+		[OP_BIND] = { OP_BIND, 3, 1, 2, -1 },
+		[OP_SENDTO] = { OP_SENDTO, 6, 4, 5, 3 },
+		[OP_SENDMSG] = { OP_SENDMSG, 3, -1, -1, 2 },
+		[OP_SENDMMSG] = { OP_SENDMMSG, 4, -1, -1, 3 },
+	};
+	uint64_t v[6];
+
+	memset(c, 0, sizeof(*c));
+	if (rq->data.arch == AUDIT_ARCH_X86_64 && !(nr & X32_BIT)) {
+		c->op = nr == SYS_connect ? OP_CONNECT : nr == SYS_bind ? OP_BIND :
+			nr == SYS_sendto ? OP_SENDTO : nr == SYS_sendmsg ? OP_SENDMSG :
+			nr == SYS_sendmmsg ? OP_SENDMMSG : OP_OTHER;
+	} else if (rq->data.arch == AUDIT_ARCH_X86_64) {
+		nr &= ~X32_BIT;
+		c->compat = true;
+		c->op = nr == SYS_connect ? OP_CONNECT : nr == SYS_sendto ? OP_SENDTO :
+			nr == X32_SENDMSG ? OP_SENDMSG :
+			nr == X32_SENDMMSG ? OP_SENDMMSG : OP_OTHER;
+	} else if (rq->data.arch == AUDIT_ARCH_I386) {
+		c->compat = true;
+		if (nr == I386_SOCKETCALL) {
+			c->sc = true;
+			c->op = r[0] == SYS_CONNECT ? OP_CONNECT :
+				r[0] == SYS_SENDTO ? OP_SENDTO :
+				r[0] == SYS_SENDMSG ? OP_SENDMSG :
+				r[0] == SYS_SENDMMSG ? OP_SENDMMSG : OP_OTHER;
+		} else {
+			c->op = nr == I386_CONNECT ? OP_CONNECT :
+				nr == I386_SENDTO ? OP_SENDTO :
+				nr == I386_SENDMSG ? OP_SENDMSG :
+				nr == I386_SENDMMSG ? OP_SENDMMSG : OP_OTHER;
+		}
+	}
+	if (c->op == OP_OTHER)
+		return 0;
+	for (int i = 0; i < 6; i++)
+		v[i] = c->compat ? (uint32_t)r[i] : r[i];
+	if (c->sc) {
+		if (readmem(q->tid, r[1], c->a,
+			    (size_t)at[c->op].nargs * sizeof(uint32_t)) < 0)
+			return -EFAULT;
+		for (int i = 0; i < 6; i++)
+			v[i] = c->a[i];
+	}
+	c->fd = (int)v[0];
+	if (at[c->op].addr >= 0) {
+		c->addr = v[at[c->op].addr];
+		c->alen = v[at[c->op].alen];
+		if (c->compat)	/* an int */
+			c->alen = (uint64_t)(int64_t)(int32_t)c->alen;
+	}
+	if (at[c->op].flags >= 0)
+		c->flags = v[at[c->op].flags];
+	c->connecting = c->op == OP_CONNECT ||
+			(c->op != OP_BIND && (c->flags & MSG_FASTOPEN)) ||
+			(c->sc && c->op != OP_BIND);
+	return 0;
+}
+
+/* tgid() - the process of thread @tid (pidfd_open() takes processes
+ * only); returns it, or @tid if unknown */
+static pid_t tgid(pid_t tid)
+{
+	char path[64], buf[512], *t;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	if (rk_read_file(path, buf, sizeof(buf)) < 0 ||
+	    !(t = strstr(buf, "\nTgid:")))
+		return tid;
+	return (pid_t)atoi(t + 6);
 }
 
 /* notif_cb() - one notification per wake-up (the loop is level-triggered) */
@@ -645,6 +945,8 @@ static void notif_cb(struct rk_watch *w, uint32_t events)
 	cleanup_free struct seccomp_notif *rq = calloc(1, b->sz.seccomp_notif);
 	cleanup_fd int pidfd = -1;
 	cleanup_fd int s = -1;
+	struct ask q = { .rq = rq, .s = -1, .pidfd = -1 };
+	int r;
 
 	if (!rq)
 		return;
@@ -655,21 +957,41 @@ static void notif_cb(struct rk_watch *w, uint32_t events)
 			rk_debug("bypass4netns: NOTIF_RECV: %s", strerror(errno));
 		return;
 	}
-	if (b->off) {
+	q.tid = (pid_t)rq->pid;
+	r = parse(&q);
+	if (r < 0 || q.c.op == OP_OTHER) {
+		respond(b, rq->id, 0, r, r == 0);
+		return;
+	}
+	if (b->off && !(b->no_host_lo && q.c.connecting)) {
 		cont(b, rq->id);
 		return;
 	}
-	pidfd = rk_pidfd_open((pid_t)rq->pid);
+	/* the thread's process, checked to be the caller still */
+	pidfd = rk_pidfd_open(tgid(q.tid));
 	if (pidfd < 0 || !id_valid(b, rq->id)) {
-		cont(b, rq->id);
+		pass(b, &q);	/* gone, or our pidfd_open() failed */
 		return;
 	}
-	s = (int)syscall(SYS_pidfd_getfd, pidfd, (int)rq->data.args[0], 0);
+	q.pidfd = pidfd;
+	s = (int)syscall(SYS_pidfd_getfd, pidfd, q.c.fd, 0);
 	if (s < 0) {
-		cont(b, rq->id);	/* EBADF and the like: the kernel says it */
+		/* EBADF and the like: the kernel would say it too */
+		if (b->no_host_lo && q.c.connecting)
+			respond(b, rq->id, 0, -errno, false);
+		else
+			cont(b, rq->id);
 		return;
 	}
-	decide(b, rq, s);
+	q.s = s;
+	if (q.c.addr || q.c.alen)
+		q.sslen = readaddr(q.tid, q.c.addr, q.c.alen, &q.ss);
+	if (!id_valid(b, rq->id))
+		return;		/* the caller is gone: our reads may be another's */
+	if (q.c.compat)
+		compat(b, &q);
+	else
+		decide(b, &q);
 }
 
 /* chan_cb() - the command's hello: the listener, or why there is none */
@@ -827,6 +1149,15 @@ void rk_bypass_stop(struct rk_bypass *b)
 		return;
 	while (b->pend)
 		pend_free(b->pend);
+	while (b->dlg) {
+		struct dlg *d = b->dlg;
+
+		b->dlg = d->next;
+		kill(d->pid, SIGKILL);
+		waitpid(d->pid, NULL, 0);
+		rk_loop_close(b->loop, &d->w);
+		rk_loop_free_later(b->loop, d);
+	}
 	/* the ports are being removed: no driver listener comes back */
 	while (b->aside) {
 		struct aside *a = b->aside;

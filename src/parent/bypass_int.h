@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include "../lib/err.h"
@@ -78,5 +79,37 @@ int rk_bp_twin(int orig, int family, int type, int proto);
  * an error); false once it is gone
  */
 bool rk_bp_diag_has(int family, int proto, ino_t ino);
+
+/* A call bypass_delegate.c does for a caller (--disable-host-loopback) */
+enum rk_bp_op {
+	RK_BP_CONNECT,		/* connect(s, sa, salen) */
+	RK_BP_SENDTO32,		/* socketcall(SYS_SENDTO, a) */
+	RK_BP_SENDMSG32,	/* socketcall(SYS_SENDMSG, a) */
+	RK_BP_SENDMMSG32,	/* socketcall(SYS_SENDMMSG, a) */
+};
+
+struct rk_bp_job {
+	int notif;		/* the listener: the delegate answers on it */
+	size_t resp_size;	/* seccomp_notif_sizes.seccomp_notif_resp */
+	uint64_t id;		/* the notification */
+	pid_t tid;		/* the calling thread */
+	int pidfd;		/* its process */
+	int s;			/* the socket we checked (ours, a duplicate) */
+	enum rk_bp_op op;
+	struct sockaddr_storage sa;	/* RK_BP_CONNECT: read once */
+	socklen_t salen;
+	uint32_t a[6];		/* socketcall(): its arguments, read once */
+};
+
+/**
+ * rk_bp_delegate() - fork a process that does @j's call as the caller
+ * (its namespaces, root, cwd and credentials) and answers it
+ * @j:		the call
+ * @pid:	the process
+ *
+ * Return: a pidfd of the process, readable when it has exited (reap it
+ * with waitpid(); if it answered nothing, answer for it), or -1 with errno
+ */
+int rk_bp_delegate(const struct rk_bp_job *j, pid_t *pid);
 
 #endif

@@ -193,6 +193,116 @@ error*) ok "--disable-host-loopback: the gateway (host loopback) stays closed ($
 esac
 is "$(wc -l <"$TMP/lo-hits")" 0 "still no connect on the host's loopback"
 
+# --disable-host-loopback against a hostile program (bpattack.c): a twin
+# whose connect failed may be connected again by the kernel, so no call
+# that connects may ever run on it unchecked
+S="--bypass4netns --disable-host-loopback"
+cat >"$TMP/echo.py" <<'PY'
+import socket, sys, threading
+t = socket.socket(); t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+t.bind(("127.0.0.1", int(sys.argv[1]))); t.listen()
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", int(sys.argv[1])))
+def udp():
+    while True:
+        d, a = u.recvfrom(100); u.sendto(d, a)
+threading.Thread(target=udp, daemon=True).start()
+open(sys.argv[2], "w").close()
+while True:
+    c, _ = t.accept(); c.sendall(c.recv(100)); c.close()
+PY
+if cc -O2 -pthread -o "$TMP/bpa" "$(dirname "$0")/bpattack.c" 2>"$TMP/cc.err"; then
+	chmod 755 "$TMP/bpa"
+	is "$(rk_in $S -- "$TMP/bpa" twin 198.18.223.2 23299)" "native connect: EPERM" \
+		"a failed twin: connect() again is refused, never done"
+	is "$(rk_in $S -- "$TMP/bpa" compat 198.18.223.2 23299 "$PL")" "socketcall connect: EPERM
+socketcall connect: EPERM
+i386 connect: EPERM
+i386 connect: EPERM
+socketcall sendto fastopen: EOPNOTSUPP
+socketcall sendto fastopen: EOPNOTSUPP" "int 0x80 (socketcall and i386 connect, Fast Open) on a twin: refused"
+	before=$(wc -l <"$TMP/lo-hits")
+	out=$(rk_in $S -- "$TMP/bpa" race 198.18.223.2 23299 "$PL" 3000)
+	case $out in
+	"raced "[1-9]*) ok "3 s of threads swapping a twin over the connecting fd, in the fd table and in socketcall's memory ($out)" ;;
+	*) not_ok "3 s of threads swapping a twin over the connecting fd"; diag "$out" ;;
+	esac
+	is "$(($(wc -l <"$TMP/lo-hits") - before))" 0 "no raced connect reached the host's loopback"
+	out=$(rk_in $S -- sh -c "python3 '$TMP/echo.py' 23206 '$TMP/run/echo' & while [ ! -e '$TMP/run/echo' ]; do sleep 0.05; done; '$TMP/bpa' works 23206")
+	is "$out" "tcp connect 0 echo hi
+udp sendto 3 echo udp
+sendmsg 2 passed fd ok
+sendmmsg 2 lens 3 3" "32-bit connect, sendto, sendmsg (SCM_RIGHTS) and sendmmsg (msg_len) still work, done for the caller"
+else
+	not_ok "cc bpattack.c"
+	diag "$(cat "$TMP/cc.err")"
+fi
+
+# connects that are not bypassed are done by rootlesskit under
+# --disable-host-loopback: inet ones in the parent, AF_UNIX ones as the
+# caller (its mount namespace, cwd and credentials)
+cat >"$TMP/ux.py" <<'PY'
+import os, socket, struct, sys, threading
+d = sys.argv[1]; os.makedirs(d, exist_ok=True)
+def serve(path, mode):
+    l = socket.socket(socket.AF_UNIX)
+    l.bind(path)
+    if path[0] != "\0": os.chmod(path, mode)
+    l.listen()
+    def run():
+        while True:
+            c, _ = l.accept()
+            pid, uid, gid = struct.unpack("3i", c.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))
+            c.sendall(b"uid=%d" % uid); c.close()
+    threading.Thread(target=run, daemon=True).start()
+serve(d + "/open.sock", 0o666); serve(d + "/root.sock", 0o600); serve("\0rk-abstract", 0)
+def cli(path, uid=None):
+    pid = os.fork()
+    if pid == 0:
+        if uid: os.setgroups([]); os.setgid(uid); os.setuid(uid)
+        s = socket.socket(socket.AF_UNIX)
+        try:
+            s.connect(path); print(path.replace(d, "D").replace("\0", "@"), s.recv(20).decode())
+        except OSError as e:
+            print(path.replace(d, "D"), e.__class__.__name__)
+        sys.stdout.flush(); os._exit(0)
+    os.waitpid(pid, 0)
+cli(d + "/open.sock"); cli(d + "/open.sock", 1000); cli(d + "/root.sock", 1000)
+os.chdir(d); cli("open.sock"); cli("\0rk-abstract")
+l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(); port = l.getsockname()[1]
+c = socket.create_connection(("127.0.0.1", port)); print("tcp blocking", c.getsockname()[0])
+n = socket.socket(); n.setblocking(False)
+try:
+    n.connect(("127.0.0.1", port))
+except BlockingIOError:
+    print("tcp non-blocking EINPROGRESS")
+f = socket.socket()
+try:
+    f.sendto(b"x", socket.MSG_FASTOPEN, ("127.0.0.1", port))
+except OSError as e:
+    print("fastopen", e.__class__.__name__, e.errno == 95)
+r = []
+def th():
+    s = socket.create_connection((sys.argv[2], int(sys.argv[3]))); r.append(s.getsockname()[0])
+t = threading.Thread(target=th); t.start(); t.join(); print("thread", r[0])
+PY
+out=$(rk_in $S -- python3 "$TMP/ux.py" "$TMP/run/ux" 198.18.223.2 "$P")
+is "$out" "D/open.sock uid=0
+D/open.sock uid=1000
+D/root.sock PermissionError
+open.sock uid=0
+@rk-abstract uid=0
+tcp blocking 127.0.0.1
+tcp non-blocking EINPROGRESS
+fastopen OSError True
+thread 198.18.223.1" "--disable-host-loopback: AF_UNIX connects as the caller (uid, mode bits, cwd, abstract), loopback TCP blocking and not, Fast Open refused (EOPNOTSUPP), a thread's connect bypassed"
+is "$(rk_in --bypass4netns -- python3 -c '
+import socket, sys, threading
+r = []
+def th():
+    s = socket.create_connection((sys.argv[1], int(sys.argv[2]))); r.append(s.getsockname()[0])
+t = threading.Thread(target=th); t.start(); t.join(); print(r[0])' 198.18.223.2 "$P")" 198.18.223.1 \
+	"a connect from a thread other than the main one is bypassed"
+
 # published ports: the program's own listener on the host
 N=$((1 << 30))
 rk_in --bypass4netns -p "0.0.0.0:$PB:$PB/tcp" -- python3 "$TMP/bp.py" bigsrv "$PB" "$N" "$TMP/run/big" >"$TMP/big" &

@@ -1,0 +1,487 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * bypass_delegate.c - --bypass4netns with --disable-host-loopback: socket
+ * calls done on a caller's behalf, as the caller, instead of CONTINUE
+ *
+ * Theory of operation.  SECCOMP_USER_NOTIF_FLAG_CONTINUE makes the kernel
+ * run the trapped call again from the start: it looks the fd up again and
+ * reads the address (for socketcall(), also the fd and the flags) from the
+ * caller's memory again.  Another thread can put one of our host twins on
+ * that fd number with dup2(), and a host address in that memory, between
+ * our check and the call; the twin would then connect to the host's
+ * 127.0.0.1.  With --disable-host-loopback no connecting call is therefore
+ * CONTINUE'd: bypass.c does inet connects itself on the socket it checked
+ * (pidfd_getfd()'s duplicate is the same socket), and the rest comes here.
+ *
+ * What comes here needs the caller's context, not ours: an AF_UNIX path is
+ * looked up in the caller's mount namespace, from its root and cwd, with
+ * its credentials, and the server reads those credentials (SO_PEERCRED,
+ * SCM_CREDENTIALS).  So a short-lived process forked from the parent
+ *
+ *  1. copies what the call needs from the caller's memory (once) and takes
+ *     the caller's SCM_RIGHTS fds with pidfd_getfd(), while it still has
+ *     the parent's access;
+ *  2. joins the user namespace owning the caller's mount namespace (the
+ *     parent owns the child's user namespace, so it may), that mount
+ *     namespace, then the caller's user namespace; takes the caller's root
+ *     and cwd (opened beforehand through /proc/TID);
+ *  3. takes the caller's uids, gids, groups and capabilities (read from
+ *     /proc/TID/status, translated through its uid_map and gid_map);
+ *     anything it cannot take exactly fails the call with EACCES;
+ *  4. does the call on the checked socket with the copies, blocking if the
+ *     socket blocks, and answers the notification itself.
+ *
+ * The parent watches the process's pidfd and answers EAGAIN for it if it
+ * died without answering (an answer after the real one is ignored by the
+ * kernel).  What differs from the kernel doing the call: a server sees
+ * this process's pid in SO_PEERCRED and SCM_CREDENTIALS (it is gone by
+ * then), and a sendmsg() of more than RK_BP_DATA_MAX bytes is cut there
+ * (a short count, as for a non-blocking stream socket).
+ */
+#include "bypass_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <linux/nsfs.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/fsuid.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../lib/proc.h"
+#include "../lib/util.h"
+
+#define RK_BP_DATA_MAX	(4 << 20)	/* bytes one sendmsg() takes */
+#define MMSG_MAX	1024		/* UIO_MAXIOV, as the kernel */
+#define CTRL_MAX	65536
+
+/* The 32-bit ABIs' structures (i386 and x32 alike) */
+struct msghdr32 {
+	uint32_t name;
+	int32_t namelen;
+	uint32_t iov;
+	uint32_t iovlen;
+	uint32_t control;
+	uint32_t controllen;
+	uint32_t flags;
+};
+
+struct mmsghdr32 {
+	struct msghdr32 hdr;
+	uint32_t len;
+};
+
+struct iovec32 {
+	uint32_t base;
+	uint32_t len;
+};
+
+struct cmsghdr32 {
+	uint32_t len;
+	int32_t level;
+	int32_t type;
+};
+
+#define CMSG32_ALIGN(n)	(((n) + 3u) & ~3u)
+
+/* A message read from the caller, ready for sendmsg() */
+struct msg {
+	struct msghdr m;
+	struct iovec iov;
+	struct sockaddr_storage name;
+	char *data;
+	char *ctrl;
+	int fds[64];		/* SCM_RIGHTS taken from the caller */
+	int nfds;
+};
+
+/* rd() - @len bytes of the caller's memory at @addr; returns 0 or -EFAULT */
+static int rd(pid_t tid, uint64_t addr, void *buf, size_t len)
+{
+	struct iovec l = { .iov_base = buf, .iov_len = len };
+	struct iovec r = { .iov_base = (void *)(uintptr_t)addr, // NOLINT(performance-no-int-to-ptr)
+			   .iov_len = len };
+
+	if (!len)
+		return 0;
+	return process_vm_readv(tid, &l, 1, &r, 1, 0) == (ssize_t)len ? 0 : -EFAULT;
+}
+
+/* rd_name() - a sockaddr of @len at @addr; returns its length or -errno */
+static int rd_name(pid_t tid, uint64_t addr, int32_t len,
+		   struct sockaddr_storage *ss)
+{
+	if (!addr)
+		return 0;
+	if (len < 0 || (size_t)len > sizeof(*ss))
+		return -EINVAL;
+	return rd(tid, addr, ss, (size_t)len) < 0 ? -EFAULT : len;
+}
+
+/* rd_cmsgs() - convert @m32's control messages; SCM_RIGHTS fds are
+ * duplicated from the caller (@pidfd).  Returns 0 or -errno */
+static int rd_cmsgs(const struct rk_bp_job *j, const struct msghdr32 *m32,
+		    struct msg *o)
+{
+	cleanup_free char *c32 = NULL;
+	size_t at = 0, out = 0, cap;
+
+	if (!m32->control || !m32->controllen)
+		return 0;
+	if (m32->controllen > CTRL_MAX)
+		return -ENOBUFS;
+	cap = m32->controllen * 2 + 64;
+	c32 = malloc(m32->controllen);
+	o->ctrl = calloc(1, cap);
+	if (!c32 || !o->ctrl)
+		return -ENOMEM;
+	if (rd(j->tid, m32->control, c32, m32->controllen) < 0)
+		return -EFAULT;
+	while (at + sizeof(struct cmsghdr32) <= m32->controllen) {
+		struct cmsghdr32 h;
+		struct cmsghdr *c = (struct cmsghdr *)(void *)(o->ctrl + out);
+		size_t n;
+
+		memcpy(&h, c32 + at, sizeof(h));
+		if (h.len < sizeof(h) || h.len > m32->controllen - at)
+			return -EINVAL;
+		n = h.len - sizeof(h);
+		if (out + CMSG_SPACE(n) > cap)
+			return -ENOBUFS;
+		c->cmsg_len = CMSG_LEN(n);
+		c->cmsg_level = h.level;
+		c->cmsg_type = h.type;
+		memcpy(CMSG_DATA(c), c32 + at + sizeof(h), n);
+		if (h.level == SOL_SOCKET && h.type == SCM_RIGHTS) {
+			int *fd = (int *)(void *)CMSG_DATA(c);
+
+			for (size_t i = 0; i < n / sizeof(int); i++) {
+				if (o->nfds == (int)(sizeof(o->fds) / sizeof(int)))
+					return -EINVAL;
+				fd[i] = (int)syscall(SYS_pidfd_getfd, j->pidfd,
+						     fd[i], 0);
+				if (fd[i] < 0)
+					return -EBADF;
+				o->fds[o->nfds++] = fd[i];
+			}
+		}
+		out += CMSG_SPACE(n);
+		at += CMSG32_ALIGN(h.len);
+	}
+	o->m.msg_control = o->ctrl;
+	o->m.msg_controllen = out;
+	return 0;
+}
+
+/* rd_msg() - the 32-bit message at @addr, for sendmsg(); returns 0 or
+ * -errno */
+static int rd_msg(const struct rk_bp_job *j, uint64_t addr, struct msg *o)
+{
+	struct msghdr32 m32;
+	struct iovec32 *v = NULL;
+	size_t total = 0;
+	int r;
+
+	memset(o, 0, sizeof(*o));
+	if (rd(j->tid, addr, &m32, sizeof(m32)) < 0)
+		return -EFAULT;
+	if (m32.iovlen > MMSG_MAX)
+		return -EMSGSIZE;
+	r = rd_name(j->tid, m32.name, m32.namelen, &o->name);
+	if (r < 0)
+		return r;
+	o->m.msg_name = r ? &o->name : NULL;
+	o->m.msg_namelen = (socklen_t)r;
+	v = calloc(m32.iovlen + 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	if (rd(j->tid, m32.iov, v, m32.iovlen * sizeof(*v)) < 0) {
+		free(v);
+		return -EFAULT;
+	}
+	for (uint32_t i = 0; i < m32.iovlen; i++)
+		total += v[i].len;
+	if (total > RK_BP_DATA_MAX)
+		total = RK_BP_DATA_MAX;
+	o->data = malloc(total ? total : 1);
+	r = o->data ? 0 : -ENOMEM;
+	for (size_t i = 0, at = 0; !r && i < m32.iovlen && at < total; i++) {
+		size_t n = v[i].len < total - at ? v[i].len : total - at;
+
+		r = rd(j->tid, v[i].base, o->data + at, n);
+		at += n;
+	}
+	free(v);
+	o->iov = (struct iovec){ .iov_base = o->data, .iov_len = total };
+	o->m.msg_iov = &o->iov;
+	o->m.msg_iovlen = 1;
+	return r ? r : rd_cmsgs(j, &m32, o);
+}
+
+static void msg_free(struct msg *o)
+{
+	for (int i = 0; i < o->nfds; i++)
+		close(o->fds[i]);
+	free(o->data);
+	free(o->ctrl);
+}
+
+/* ---- the caller's context -------------------------------------------------- */
+
+/* host_to_ns() - the id @id (as the parent sees it) inside the namespace
+ * of @map (an opened uid_map or gid_map); returns it or -1 */
+static long host_to_ns(const char *map, unsigned long id)
+{
+	unsigned long in, out, n;
+	const char *l = map;
+	int k;
+
+	while (sscanf(l, "%lu %lu %lu%n", &in, &out, &n, &k) == 3) {
+		if (id >= out && id - out < n)
+			return (long)(in + (id - out));
+		l += k;
+	}
+	return -1;
+}
+
+/* ids() - the "Key:" line of @status mapped through @map into @v (at most
+ * @cap values); returns how many, or -1 if one is not mapped */
+static int ids(const char *status, const char *key, const char *map,
+	       gid_t *v, int cap)
+{
+	const char *l = strstr(status, key);
+	int n = 0, k;
+	unsigned long id;
+
+	if (!l)
+		return -1;
+	for (l += strlen(key); n < cap && sscanf(l, " %lu%n", &id, &k) == 1;
+	     l += k) {
+		long x = host_to_ns(map, id);
+
+		if (x < 0)
+			return -1;
+		v[n++] = (gid_t)x;
+	}
+	return n;
+}
+
+/* caps() - the "Key:" capability mask of @status; 0 if absent */
+static uint64_t caps(const char *status, const char *key)
+{
+	const char *l = strstr(status, key);
+	unsigned long long v = 0;
+
+	if (l)
+		sscanf(l + strlen(key), " %llx", &v);
+	return v;
+}
+
+/* become() - the caller's namespaces, root, cwd and credentials; returns
+ * 0 or -EACCES */
+static int become(const struct rk_bp_job *j)
+{
+	char p[64], st[4096], umap[1024], gmap[1024];
+	int fd[4], owner, r = -EACCES;
+	static const char *const names[] = { "root", "cwd", "ns/mnt", "ns/user" };
+	gid_t u[4], g[4], grp[256];
+	int ngrp;
+	struct __user_cap_header_struct ch = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct cd[2] = { 0 };
+	uint64_t inh, prm, eff;
+
+	for (int i = 0; i < 4; i++) {
+		snprintf(p, sizeof(p), "/proc/%d/%s", (int)j->tid, names[i]);
+		fd[i] = open(p, (i < 2 ? O_PATH : O_RDONLY) | O_CLOEXEC);
+		if (fd[i] < 0)
+			return -EACCES;
+	}
+	snprintf(p, sizeof(p), "/proc/%d/status", (int)j->tid);
+	if (rk_read_file(p, st, sizeof(st)) < 0)
+		return -EACCES;
+	snprintf(p, sizeof(p), "/proc/%d/uid_map", (int)j->tid);
+	if (rk_read_file(p, umap, sizeof(umap)) < 0)
+		return -EACCES;
+	snprintf(p, sizeof(p), "/proc/%d/gid_map", (int)j->tid);
+	if (rk_read_file(p, gmap, sizeof(gmap)) < 0)
+		return -EACCES;
+	if (ids(st, "Uid:", umap, u, 4) != 4 || ids(st, "Gid:", gmap, g, 4) != 4)
+		return -EACCES;
+	ngrp = ids(st, "Groups:", gmap, grp, 256);
+	inh = caps(st, "CapInh:");
+	prm = caps(st, "CapPrm:");
+	eff = caps(st, "CapEff:");
+	owner = ioctl(fd[2], NS_GET_USERNS);
+	if (ngrp < 0 || owner < 0 || setns(owner, CLONE_NEWUSER) < 0 ||
+	    setns(fd[2], CLONE_NEWNS) < 0)
+		return -EACCES;
+	/* the caller's own user namespace, if below the mount's owner
+	 * (EINVAL: it is the same one) */
+	if (setns(fd[3], CLONE_NEWUSER) < 0 && errno != EINVAL)
+		return -EACCES;
+	if (fchdir(fd[0]) < 0 || chroot(".") < 0 || fchdir(fd[1]) < 0)
+		return -EACCES;
+	if (setgroups((size_t)ngrp, grp) < 0) {
+		/* a user namespace with setgroups denied: ours must match */
+		gid_t have[256];
+		int n = getgroups(256, have);
+
+		if (n != ngrp || memcmp(have, grp, (size_t)n * sizeof(gid_t)))
+			return -EACCES;
+	}
+	if (prctl(PR_SET_KEEPCAPS, 1) < 0 || setresgid(g[0], g[1], g[2]) < 0 ||
+	    setresuid(u[0], u[1], u[2]) < 0)
+		return -EACCES;
+	setfsgid(g[3]);
+	setfsuid(u[3]);
+	cd[0] = (struct __user_cap_data_struct){ (uint32_t)eff, (uint32_t)prm,
+						 (uint32_t)inh };
+	cd[1] = (struct __user_cap_data_struct){ (uint32_t)(eff >> 32),
+						 (uint32_t)(prm >> 32),
+						 (uint32_t)(inh >> 32) };
+	if (syscall(SYS_capset, &ch, cd) == 0 &&
+	    (uid_t)setfsuid((uid_t)-1) == u[3] && (gid_t)setfsgid((gid_t)-1) == g[3])
+		r = 0;
+	return r;
+}
+
+/* ---- the calls --------------------------------------------------------------- */
+
+/* run() - @j's call; returns its result or -errno */
+static long run(const struct rk_bp_job *j)
+{
+	cleanup_fd int mem = -1;
+	struct sockaddr_storage to;
+	struct msg one;
+	struct msg *v = NULL;
+	uint32_t n = 0;
+	long r = 0;
+	int tl;
+
+	switch (j->op) {
+	case RK_BP_CONNECT:
+		r = become(j);
+		if (!r)
+			r = connect(j->s, (const struct sockaddr *)&j->sa,
+				    j->salen) < 0 ? -errno : 0;
+		return r;
+	case RK_BP_SENDTO32:
+		/* fd, buf, len, flags, addr, addrlen */
+		tl = rd_name(j->tid, j->a[4], (int32_t)j->a[5], &to);
+		memset(&one, 0, sizeof(one));
+		n = j->a[2] < RK_BP_DATA_MAX ? j->a[2] : RK_BP_DATA_MAX;
+		one.data = malloc(n ? n : 1);
+		if (tl < 0 || !one.data || rd(j->tid, j->a[1], one.data, n) < 0)
+			r = tl < 0 ? tl : one.data ? -EFAULT : -ENOMEM;
+		if (!r)
+			r = become(j);
+		if (!r) {
+			ssize_t k = sendto(j->s, one.data, n, (int)j->a[3],
+					   tl ? (struct sockaddr *)&to : NULL,
+					   (socklen_t)tl);
+
+			r = k < 0 ? -errno : k;
+		}
+		free(one.data);
+		return r;
+	case RK_BP_SENDMSG32:
+		/* fd, msg, flags */
+		r = rd_msg(j, j->a[1], &one);
+		if (!r)
+			r = become(j);
+		if (!r) {
+			ssize_t k = sendmsg(j->s, &one.m, (int)j->a[2]);
+
+			r = k < 0 ? -errno : k;
+		}
+		msg_free(&one);
+		return r;
+	case RK_BP_SENDMMSG32:
+		/* fd, msgvec, vlen, flags: msg_len is written back, through
+		 * /proc/TID/mem opened while we may */
+		n = j->a[2] < MMSG_MAX ? j->a[2] : MMSG_MAX;
+		v = calloc(n + 1, sizeof(*v));
+		r = v ? 0 : -ENOMEM;
+		for (uint32_t i = 0; !r && i < n; i++)
+			r = rd_msg(j, j->a[1] + i * sizeof(struct mmsghdr32), &v[i]);
+		if (!r) {
+			char p[64];
+
+			snprintf(p, sizeof(p), "/proc/%d/mem", (int)j->tid);
+			mem = open(p, O_WRONLY | O_CLOEXEC);
+			r = mem < 0 ? -EFAULT : become(j);
+		}
+		if (!r) {
+			struct mmsghdr *mv = calloc(n + 1, sizeof(*mv));
+			int k = -1;
+
+			if (mv) {
+				for (uint32_t i = 0; i < n; i++)
+					mv[i].msg_hdr = v[i].m;
+				k = sendmmsg(j->s, mv, n, (int)j->a[3]);
+			}
+			r = !mv ? -ENOMEM : k < 0 ? -errno : k;
+			for (int i = 0; mv && i < k; i++) {
+				uint32_t len = mv[i].msg_len;
+				off_t at = (off_t)(j->a[1] + i * sizeof(struct mmsghdr32) +
+						   offsetof(struct mmsghdr32, len));
+
+				if (pwrite(mem, &len, sizeof(len), at) != sizeof(len))
+					break;
+			}
+			free(mv);
+		}
+		for (uint32_t i = 0; v && i < n; i++)
+			msg_free(&v[i]);
+		free(v);
+		return r;
+	}
+	return -ENOSYS;
+}
+
+int rk_bp_delegate(const struct rk_bp_job *j, pid_t *pid)
+{
+	pid_t parent = getpid();
+	int pfd;
+
+	*pid = fork();
+	if (*pid < 0)
+		return -1;
+	if (*pid == 0) {
+		struct seccomp_notif_resp *resp = calloc(1, j->resp_size);
+		long r;
+
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+			_exit(1);
+		r = run(j);
+		if (resp) {
+			resp->id = j->id;
+			resp->val = r < 0 ? 0 : r;
+			resp->error = r < 0 ? (int32_t)r : 0;
+			ioctl(j->notif, SECCOMP_IOCTL_NOTIF_SEND, resp);
+		}
+		_exit(0);
+	}
+	pfd = rk_pidfd_open(*pid);
+	if (pfd < 0) {
+		int e = errno;
+
+		kill(*pid, SIGKILL);
+		waitpid(*pid, NULL, 0);
+		errno = e;
+	}
+	return pfd;
+}
