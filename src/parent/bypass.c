@@ -98,7 +98,8 @@
 
 #define SEND_MAX	65536	/* largest datagram we send for a caller */
 #define PEND_MAX	4096	/* blocking connects finished at once */
-#define DLG_MAX		256	/* delegates at once */
+#define DLG_MAX		1024	/* delegates at once */
+#define DLG_PER_PROC	64	/* ... for one process */
 
 /* The 32-bit system call numbers the filter traps (strict only) */
 #define X32_BIT		0x40000000u
@@ -127,6 +128,7 @@ struct dlg {
 	struct rk_watch w;	/* its pidfd */
 	struct rk_bypass *b;
 	pid_t pid;
+	pid_t caller;		/* the caller's process */
 	uint64_t id;
 	struct dlg *next;
 };
@@ -711,6 +713,8 @@ static void direct_connect(struct rk_bypass *b, const struct ask *q)
 	respond(b, q->rq->id, 0, -EAGAIN, false);
 }
 
+static pid_t tgid(pid_t tid);
+
 static void dlg_cb(struct rk_watch *w, uint32_t events)
 {
 	struct dlg *d = container_of(w, struct dlg, w), **pp;
@@ -727,11 +731,29 @@ static void dlg_cb(struct rk_watch *w, uint32_t events)
 	rk_loop_free_later(d->b->loop, d);
 }
 
+/* dlg_room() - whether @caller may have one more delegate: those of
+ * callers gone or interrupted are killed first (a caller's blocking
+ * connect can block its delegate for long); a process may have
+ * DLG_PER_PROC, all together DLG_MAX */
+static bool dlg_room(struct rk_bypass *b, pid_t caller)
+{
+	int mine = 0;
+
+	for (struct dlg *d = b->dlg; d; d = d->next) {
+		if (!id_valid(b, d->id))
+			kill(d->pid, SIGKILL);	/* dlg_cb() reaps it */
+		else if (d->caller == caller)
+			mine++;
+	}
+	return b->ndlg < DLG_MAX && mine < DLG_PER_PROC;
+}
+
 /* delegate() - have @op done as the caller (bypass_delegate.c) */
 static void delegate(struct rk_bypass *b, const struct ask *q, enum rk_bp_op op)
 {
+	pid_t caller = tgid(q->tid);
 	struct rk_bp_job *j = calloc(1, sizeof(*j));
-	struct dlg *d = b->ndlg < DLG_MAX ? calloc(1, sizeof(*d)) : NULL;
+	struct dlg *d = dlg_room(b, caller) ? calloc(1, sizeof(*d)) : NULL;
 
 	if (!j || !d) {
 		free(j);
@@ -745,7 +767,8 @@ static void delegate(struct rk_bypass *b, const struct ask *q, enum rk_bp_op op)
 				 .pidfd = q->pidfd, .s = q->s, .op = op,
 				 .sa = q->ss, .salen = (socklen_t)q->sslen };
 	memcpy(j->a, q->c.a, sizeof(j->a));
-	*d = (struct dlg){ .b = b, .id = q->rq->id, .w = { .cb = dlg_cb } };
+	*d = (struct dlg){ .b = b, .id = q->rq->id, .caller = caller,
+			   .w = { .cb = dlg_cb } };
 	d->w.fd = rk_bp_delegate(j, &d->pid);
 	free(j);
 	if (d->w.fd < 0 || rk_loop_add(b->loop, &d->w, EPOLLIN) < 0) {
@@ -968,7 +991,9 @@ static void notif_cb(struct rk_watch *w, uint32_t events)
 		return;
 	}
 	/* the thread's process, checked to be the caller still */
-	pidfd = rk_pidfd_open(tgid(q.tid));
+	pidfd = rk_pidfd_open(q.tid);
+	if (pidfd < 0)	/* not the main thread (EINVAL or ENOENT) */
+		pidfd = rk_pidfd_open(tgid(q.tid));
 	if (pidfd < 0 || !id_valid(b, rq->id)) {
 		pass(b, &q);	/* gone, or our pidfd_open() failed */
 		return;

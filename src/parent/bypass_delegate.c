@@ -452,6 +452,30 @@ static long run(const struct rk_bp_job *j)
 	return -ENOSYS;
 }
 
+/* keep_only() - close all fds but @j's: a delegate that blocks must not
+ * hold the parent's listeners (a removed port would stay bound) */
+static void keep_only(const struct rk_bp_job *j)
+{
+	int k[3] = { j->s, j->notif, j->pidfd }, lo = 3;
+
+	/* sort the three */
+	for (int a = 0; a < 3; a++)
+		for (int b = a + 1; b < 3; b++)
+			if (k[b] < k[a]) {
+				int t = k[a];
+
+				k[a] = k[b];
+				k[b] = t;
+			}
+	for (int i = 0; i < 3; i++) {
+		if (k[i] > lo)
+			close_range((unsigned int)lo, (unsigned int)k[i] - 1, 0);
+		if (k[i] >= lo)
+			lo = k[i] + 1;
+	}
+	close_range((unsigned int)lo, ~0u, 0);
+}
+
 int rk_bp_delegate(const struct rk_bp_job *j, pid_t *pid)
 {
 	pid_t parent = getpid();
@@ -466,6 +490,7 @@ int rk_bp_delegate(const struct rk_bp_job *j, pid_t *pid)
 
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 			_exit(1);
+		keep_only(j);
 		r = run(j);
 		if (resp) {
 			resp->id = j->id;
