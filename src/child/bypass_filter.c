@@ -49,6 +49,7 @@
 
 #include <errno.h>
 #include <linux/net.h>
+#include <linux/netlink.h>
 #include <seccomp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,9 +162,13 @@ void rk_bypass_filter_pre_exec(void *arg)
 {
 	const struct rk_bypass_filter_arg *fa = arg;
 	int chan = fa->chan, fd = load(fa->strict);
+	/* a route socket of this (the child's) network namespace: the parent
+	 * asks it which destinations are outside */
+	int fds[2] = { fd, socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC,
+				  NETLINK_ROUTE) };
 	struct rk_bypass_hello h = { .errnum = fd < 0 ? -fd : 0 };
 	union {
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(sizeof(fds))];
 		struct cmsghdr align;
 	} u;
 	struct iovec iov = { .iov_base = &h, .iov_len = sizeof(h) };
@@ -171,22 +176,25 @@ void rk_bypass_filter_pre_exec(void *arg)
 
 	unsetenv(RK_BYPASS_REFUSE_ENV);
 	if (fd >= 0) {
+		/* without the route socket, nothing is bypassed */
+		size_t n = fds[1] >= 0 ? 2 : 1;
 		struct cmsghdr *c;
 
 		memset(&u, 0, sizeof(u));
 		mh.msg_control = u.buf;
-		mh.msg_controllen = sizeof(u.buf);
+		mh.msg_controllen = CMSG_SPACE(n * sizeof(int));
 		c = CMSG_FIRSTHDR(&mh);
 		c->cmsg_level = SOL_SOCKET;
 		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+		c->cmsg_len = CMSG_LEN(n * sizeof(int));
+		memcpy(CMSG_DATA(c), fds, n * sizeof(int));
 	}
 	/* sendmsg() without MSG_FASTOPEN is not trapped */
 	if (sendmsg(chan, &mh, MSG_NOSIGNAL) < 0) {
 		/* the parent is gone; PDEATHSIG ends us */
 	}
-	if (fd >= 0)
-		close(fd);
+	for (int i = 0; i < 2; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
 	close(chan);
 }

@@ -10,7 +10,8 @@
 #include <stdint.h>
 
 /* What the command sends on the bypass channel: errnum 0 with the listener
- * attached (SCM_RIGHTS), or why the filter could not be loaded. */
+ * and a NETLINK_ROUTE socket of the child's network namespace attached
+ * (SCM_RIGHTS, in that order), or why the filter could not be loaded. */
 struct rk_bypass_hello {
 	int32_t errnum;
 };

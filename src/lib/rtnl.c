@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * rtnl.c - minimal rtnetlink requests (routes of type local, fib rules)
+ * rtnl.c - minimal rtnetlink requests (routes of type local, fib rules,
+ * route lookups)
  *
  * Theory of operation: each call builds one message (header, family
  * header, attributes) in a stack buffer, sends it with NLM_F_ACK and reads
@@ -136,4 +137,62 @@ int rk_rtnl_rule(int fd, int family, unsigned fwmark, int ipproto,
 		return 0;
 	return rk_err_errno(err, -e, "add %s rule for table %d",
 			    family == AF_INET6 ? "IPv6" : "IPv4", table);
+}
+
+int rk_rtnl_route_get(int fd, int family, const void *dst,
+		      struct rk_route *out)
+{
+	static uint32_t seq;
+	struct nlreq r = { 0 };
+	union {
+		char buf[1024];
+		struct nlmsghdr align;
+	} u;
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	size_t alen = family == AF_INET6 ? 16 : 4;
+	ssize_t n;
+
+	r.h.nlmsg_len = NLMSG_LENGTH(sizeof(struct rtmsg));
+	r.h.nlmsg_type = RTM_GETROUTE;
+	r.h.nlmsg_flags = NLM_F_REQUEST;
+	r.h.nlmsg_seq = ++seq;
+	r.u.rt = (struct rtmsg){ .rtm_family = (unsigned char)family,
+				 .rtm_dst_len = (unsigned char)(alen * 8) };
+	add_attr(&r, RTA_DST, dst, alen);
+	while (sendto(fd, &r, r.h.nlmsg_len, 0, (struct sockaddr *)&kernel,
+		      sizeof(kernel)) < 0) {
+		if (errno != EINTR)
+			return -errno;
+	}
+	for (;;) {
+		struct nlmsghdr *h = &u.align;
+
+		n = recv(fd, u.buf, sizeof(u.buf), 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		for (; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+			struct rtmsg *rt = NLMSG_DATA(h);
+			struct rtattr *a;
+			size_t l;
+
+			if (h->nlmsg_seq != seq)
+				continue;	/* an answer to an earlier call */
+			if (h->nlmsg_type == NLMSG_ERROR)
+				return ((struct nlmsgerr *)NLMSG_DATA(h))->error;
+			if (h->nlmsg_type != RTM_NEWROUTE)
+				continue;
+			*out = (struct rk_route){ .type = rt->rtm_type };
+			l = RTM_PAYLOAD(h);
+			for (a = RTM_RTA(rt); RTA_OK(a, l); a = RTA_NEXT(a, l)) {
+				if (a->rta_type == RTA_OIF)
+					memcpy(&out->oif, RTA_DATA(a), sizeof(int));
+				else if (a->rta_type == RTA_GATEWAY ||
+					 a->rta_type == RTA_VIA)
+					out->via_gateway = true;
+			}
+			return 0;
+		}
+	}
 }

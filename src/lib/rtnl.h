@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0
  *
- * rtnl.h - the few rtnetlink requests source-IP transparency needs
+ * rtnl.h - the few rtnetlink requests source-IP transparency and
+ * --bypass4netns need
  *
  * Theory of operation: one request, one acknowledgement, on a
  * NETLINK_ROUTE socket that was opened in the network namespace to change
@@ -36,5 +37,20 @@ int rk_rtnl_local_route(int fd, bool add, int family, const void *dst,
  */
 int rk_rtnl_rule(int fd, int family, unsigned fwmark, int ipproto,
 		 int table, int priority, struct rk_err *err);
+
+/* What a route lookup says */
+struct rk_route {
+	int type;		/* RTN_UNICAST, RTN_LOCAL, ... */
+	int oif;		/* the output interface's index */
+	bool via_gateway;	/* not directly connected */
+};
+
+/*
+ * rk_rtnl_route_get() - the route the namespace of @fd would take to @dst
+ * (@family AF_INET: 4 bytes, AF_INET6: 16), as `ip route get`
+ * Return: 0 with @out filled, or -errno (-ENETUNREACH: no route)
+ */
+int rk_rtnl_route_get(int fd, int family, const void *dst,
+		      struct rk_route *out);
 
 #endif

@@ -17,7 +17,10 @@
  *  3. The address is read once from the caller's memory
  *     (process_vm_readv), then ID_VALID again.  Everything is decided on
  *     that copy: connect()/sendto() to a destination rk_bp_dest_ok()
- *     accepts, bind() to the child side of a published port.  The rest
+ *     accepts and the namespace routes through the network driver's
+ *     gateway (outside(): a route lookup on a NETLINK_ROUTE socket of the
+ *     namespace, sent by the command with the listener), bind() to the
+ *     child side of a published port.  The rest
  *     takes the normal path: CONTINUE, which is harmless without strict
  *     (below): the call then happens in the namespace, re-reading the
  *     address, so nothing is widened.
@@ -73,6 +76,7 @@
 #include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/net.h>
+#include <linux/rtnetlink.h>
 #include <linux/seccomp.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -93,6 +97,7 @@
 #include "../child/bypass_filter.h"
 #include "../lib/log.h"
 #include "../lib/proc.h"
+#include "../lib/rtnl.h"
 #include "../lib/util.h"
 #include "bypass_int.h"
 
@@ -178,6 +183,9 @@ struct rk_bypass {
 	json_t *info;		/* the "bypass4netns" object, live */
 	char child_ip[INET6_ADDRSTRLEN];
 	struct seccomp_notif_sizes sz;
+	int rtnl;		/* NETLINK_ROUTE in the child's namespace */
+	int ext_oif;		/* its interface to the network driver */
+	char gateway[INET_ADDRSTRLEN];	/* the network driver's */
 	struct pend *pend;
 	struct dlg *dlg;
 	int ndlg;
@@ -425,6 +433,32 @@ static void do_connect(struct rk_bypass *b, const struct ask *q,
 			    .fl = fl };
 	if (pend_add(b, p) < 0)
 		pass(b, q);
+}
+
+/* outside() - whether the child's namespace routes @sa out through the network driver: a unicast route via a
+ * gateway on the driver's interface.  Addresses it reaches by other
+ * interfaces (a Docker bridge, a veth of its own) or directly are not
+ * outside, whatever their number */
+static bool outside(struct rk_bypass *b, const union rk_sa *sa)
+{
+	struct rk_route r;
+	union rk_sa n = rk_bp_sa_norm(sa);
+	const union rk_sa *a = &n;
+	const void *ip = a->sa.sa_family == AF_INET ? (const void *)&a->in.sin_addr :
+			 (const void *)&a->in6.sin6_addr;
+
+	if (b->rtnl < 0)
+		return false;
+	if (!b->ext_oif && b->gateway[0]) {
+		struct in_addr gw;
+
+		if (inet_pton(AF_INET, b->gateway, &gw) == 1 &&
+		    rk_rtnl_route_get(b->rtnl, AF_INET, &gw, &r) == 0)
+			b->ext_oif = r.oif;
+	}
+	return rk_rtnl_route_get(b->rtnl, a->sa.sa_family, ip, &r) == 0 &&
+	       r.type == RTN_UNICAST && r.via_gateway &&
+	       (!b->ext_oif || r.oif == b->ext_oif);
 }
 
 /* do_sendto() - the first datagram of an unused UDP socket to outside */
@@ -851,10 +885,11 @@ static void decide(struct rk_bypass *b, struct ask *q)
 	if (op == OP_BIND && (e = published(b, sk[0], sk[1], &sa, &host)))
 		do_bind(b, q, sk, e, &host);
 	else if (op == OP_CONNECT && rk_bp_dest_ok(&b->pol, &sa) &&
-		 unused_sock(q->s))
+		 unused_sock(q->s) && outside(b, &sa))
 		do_connect(b, q, sk, &sa, salen);
 	else if (op == OP_SENDTO && !q->c.connecting &&
-		 rk_bp_dest_ok(&b->pol, &sa) && unused_sock(q->s))
+		 rk_bp_dest_ok(&b->pol, &sa) && unused_sock(q->s) &&
+		 outside(b, &sa))
 		do_sendto(b, q, sk, &sa, salen);
 	else
 		pass(b, q);
@@ -1025,7 +1060,7 @@ static void chan_cb(struct rk_watch *w, uint32_t events)
 	struct rk_bypass *b = container_of(w, struct rk_bypass, chan);
 	struct rk_bypass_hello h = { .errnum = EPIPE };
 	union {
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(2 * sizeof(int))];
 		struct cmsghdr align;
 	} u;
 	struct iovec iov = { .iov_base = &h, .iov_len = sizeof(h) };
@@ -1034,13 +1069,19 @@ static void chan_cb(struct rk_watch *w, uint32_t events)
 			     .msg_controllen = sizeof(u.buf) };
 	struct cmsghdr *c;
 	ssize_t n = recvmsg(w->fd, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
-	int fd = -1;
+	int fds[2] = { -1, -1 }, fd;
 
 	if (n < 0 && errno == EAGAIN)
 		return;
 	for (c = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL; c; c = CMSG_NXTHDR(&mh, c))
 		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-			memcpy(&fd, CMSG_DATA(c), sizeof(int));
+			memcpy(fds, CMSG_DATA(c),
+			       c->cmsg_len - CMSG_LEN(0) < sizeof(fds) ?
+			       c->cmsg_len - CMSG_LEN(0) : sizeof(fds));
+	fd = fds[0];
+	b->rtnl = fds[1];
+	if (b->rtnl < 0 && fd >= 0)
+		rk_warn("--bypass4netns: no route socket in the namespace: nothing is bypassed");
 	rk_loop_close(b->loop, w);
 	if (n == (ssize_t)sizeof(h) && !h.errnum && fd >= 0) {
 		b->notif = (struct rk_watch){ .fd = fd, .cb = notif_cb };
@@ -1132,6 +1173,8 @@ struct rk_bypass *rk_bypass_start(struct rk_loop *loop, int chan,
 	b->loop = loop;
 	b->chan = (struct rk_watch){ .fd = chan, .cb = chan_cb };
 	b->notif.fd = -1;
+	b->rtnl = -1;
+	snprintf(b->gateway, sizeof(b->gateway), "%s", cfg->gateway);
 	b->timer = (struct rk_watch){ .cb = timer_cb };
 	b->timer.fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	b->no_host_lo = o->disable_host_loopback;
@@ -1193,6 +1236,8 @@ void rk_bypass_stop(struct rk_bypass *b)
 	rk_loop_close(b->loop, &b->chan);
 	rk_loop_close(b->loop, &b->notif);
 	rk_loop_close(b->loop, &b->timer);
+	if (b->rtnl >= 0)
+		close(b->rtnl);
 	free(b->pol.ignore);
 	free(b);
 }

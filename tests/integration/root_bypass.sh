@@ -167,6 +167,18 @@ is "$(bp conn 198.18.224.9 23299)" "error EHOSTUNREACH" "unreachable: EHOSTUNREA
 is "$(bp fork 198.18.223.2 "$P")" "child 198.18.223.1 198.18.223.1" "a bypassed socket survives fork and exec"
 is "$(rk_in --bypass4netns -- unshare -n python3 "$TMP/bp.py" conn 198.18.223.2 "$P")" "error ENETUNREACH" \
 	"a nested network namespace keeps its own (empty) network"
+# an address the namespace reaches through an interface of its own (a
+# Docker bridge, here a veth) is inside, whatever its number
+out=$(rk_in --bypass4netns -- sh -c "ip link add rkd0 type veth peer name rkd1 && ip addr add 198.18.231.1/24 dev rkd0 && ip link set rkd1 up &&
+	ip link set rkd0 up && python3 -c '
+import socket
+s = socket.socket(); s.setblocking(False)
+try:
+    s.connect((\"198.18.231.5\", 80))
+except BlockingIOError:
+    pass
+print(s.getsockname()[0])'")
+is "$out" 198.18.231.1 "a destination on an interface of the namespace's own keeps the normal path (route lookup)"
 is "$(rk_in --bypass4netns --bypass4netns-ignore=198.18.223.0/24 -- python3 "$TMP/bp.py" conn 198.18.223.2 "$P")" \
 	"local=10.0.2.100 peer=198.18.223.2 answer=198.18.223.1" "an ignored CIDR takes the normal path"
 out=$(rk_in --bypass4netns -- sh -c "python3 -c '

@@ -14,7 +14,8 @@
 # the slirp4netns run adds the current script's
 # --state-dir=$XDG_RUNTIME_DIR/dockerd-rootless through
 # DOCKERD_ROOTLESS_ROOTLESSKIT_FLAGS; the third run uses
-# DOCKERD_ROOTLESS_ROOTLESSKIT_NET=gvisor-tap-vsock and its port driver.
+# DOCKERD_ROOTLESS_ROOTLESSKIT_NET=gvisor-tap-vsock and its port driver; the
+# fourth --bypass4netns.
 . "$(dirname "$0")/lib.sh"
 SCRIPT=/usr/share/docker.io/contrib/dockerd-rootless.sh
 check_path
@@ -266,6 +267,38 @@ if start_dockerd; then
 	RKPID=
 else
 	not_ok "gvisor-tap-vsock: dockerd is up"
+fi
+
+#
+# 4. --bypass4netns in DOCKERD_ROOTLESS_ROOTLESSKIT_FLAGS: the script always
+#    adds --disable-host-loopback, so every connect of dockerd, containerd,
+#    the shims, runc and the containers that is not bypassed is done by
+#    rootlesskit, AF_UNIX ones as the caller (bypass_delegate.c)
+#
+unset DOCKERD_ROOTLESS_ROOTLESSKIT_NET
+export DOCKERD_ROOTLESS_ROOTLESSKIT_PORT_DRIVER=builtin
+export DOCKERD_ROOTLESS_ROOTLESSKIT_FLAGS="--state-dir=$XDG_RUNTIME_DIR/dockerd-bypass --bypass4netns"
+P_BP=22111
+if start_dockerd; then
+	ok "--bypass4netns --disable-host-loopback: dockerd is up"
+	is "$(curl -s --unix-socket "$SD/api.sock" http://x/v1/info |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["bypass4netns"]["active"])')" True \
+		"--bypass4netns: /v1/info says active"
+	check "--bypass4netns: docker run -d -p 127.0.0.1:$P_BP:80" \
+		dkrun bp1 -p "127.0.0.1:$P_BP:80" rkbox:test httpd -f -p 80 -h /www
+	is "$(poll_output 200 curl -sf --max-time 2 "http://127.0.0.1:$P_BP/")" "hello from busybox" \
+		"--bypass4netns: curl 127.0.0.1:$P_BP"
+	is "$(dk exec bp1 sh -c 'wget -qO- http://127.0.0.1:80/ && echo exec-ok')" "hello from busybox
+exec-ok" "--bypass4netns: docker exec, and a container's own loopback connect"
+	check "--bypass4netns: docker rm -f bp1" dkq rm -f -v bp1
+	check "--bypass4netns: TCP $P_BP free again" port_free tcp "$P_BP"
+	stop_dockerd
+	is "$?" 0 "--bypass4netns: SIGTERM ends rootlesskit"
+	wait "$RKPID" 2>/dev/null
+	is "$(left_after_stop)" "" "--bypass4netns: nothing of the session left"
+	RKPID=
+else
+	not_ok "--bypass4netns --disable-host-loopback: dockerd is up"
 fi
 
 no_sanitizer_report "no sanitizer report from rootlesskit or rootlesskit-docker-proxy" "$TMP/all.log" "$TMP"/san.*
