@@ -55,40 +55,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../lib/proc.h"
 #include "../lib/util.h"
 #include "../port/builtin.h"
 #include "dhcp.h"
 #include "netsetup.h"
 #include "tap.h"
 #include "transparent.h"
-
-/**
- * fork_piped() - fork with a pipe from the new process back to the caller
- * @rfd:	in the caller: the read end
- * @wfd:	in the new process: the write end
- * @err:	error out
- *
- * Return: fork()'s value (the other end is closed on each side), or -1
- * with @err set
- */
-static pid_t fork_piped(int *rfd, int *wfd, struct rk_err *err)
-{
-	int p[2];
-	pid_t pid;
-
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return rk_err_errno(err, errno, "pipe");
-	pid = fork();
-	if (pid < 0) {
-		close(p[0]);
-		close(p[1]);
-		return rk_err_errno(err, errno, "fork");
-	}
-	close(p[pid == 0 ? 0 : 1]);
-	*rfd = p[0];
-	*wfd = p[1];
-	return pid;
-}
 
 int rk_netns_create(int dirfd, const char *path, struct rk_err *err)
 {
@@ -102,7 +75,7 @@ int rk_netns_create(int dirfd, const char *path, struct rk_err *err)
 	if (fd < 0)
 		return rk_err_errno(err, errno,
 				    "failed to create a detached netns on \"%s\": open", path);
-	pid = fork_piped(&rfd, &wfd, err);
+	pid = rk_fork_piped(&rfd, &wfd, err);
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
@@ -210,7 +183,7 @@ int rk_netns_agent_start(const struct rk_netns_agent_args *a, int *tp,
 
 	*tp = 0;
 	*agent_pid = 0;
-	pid = fork_piped(&rfd, &wfd, err);
+	pid = rk_fork_piped(&rfd, &wfd, err);
 	if (pid < 0)
 		return -1;
 	if (pid == 0)

@@ -211,3 +211,22 @@ int rk_run(char *const argv[], char *out, size_t cap, int *status,
 	}
 	return 0;
 }
+
+pid_t rk_fork_piped(int *rfd, int *wfd, struct rk_err *err)
+{
+	int p[2];
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return rk_err_errno(err, errno, "pipe");
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return rk_err_errno(err, errno, "fork");
+	}
+	close(p[pid == 0 ? 0 : 1]);
+	*rfd = p[0];
+	*wfd = p[1];
+	return pid;
+}

@@ -87,4 +87,15 @@ int rk_pidfd_open(pid_t pid);
  * that runs between fork and exec */
 void rk_reset_signals(void);
 
+/**
+ * rk_fork_piped() - fork with a pipe from the new process back to the caller
+ * @rfd:	in the caller: the read end
+ * @wfd:	in the new process: the write end
+ * @err:	error out
+ *
+ * Return: fork()'s value (the other end is closed on each side; both ends
+ * are close-on-exec), or -1 with @err set
+ */
+pid_t rk_fork_piped(int *rfd, int *wfd, struct rk_err *err);
+
 #endif

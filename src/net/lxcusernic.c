@@ -80,40 +80,33 @@ int rk_lxc_user_nic_prepare(struct rk_net *n, struct rk_err *err)
 static pid_t netns_holder(pid_t child, const char *netns, struct rk_err *err)
 {
 	char userns[64];
-	int p[2], e = 0;
+	int rfd = -1, wfd = -1, e = 0;
 	pid_t parent = getpid(), pid;
 	ssize_t r;
 
 	snprintf(userns, sizeof(userns), "/proc/%d/ns/user", (int)child);
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return rk_err_errno(err, errno, "pipe");
-	pid = fork();
-	if (pid < 0) {
-		close(p[0]);
-		close(p[1]);
-		return rk_err_errno(err, errno, "fork");
-	}
+	pid = rk_fork_piped(&rfd, &wfd, err);
+	if (pid < 0)
+		return -1;
 	if (pid == 0) {
 		/* open both first: the netns path is seen from the host */
 		int u = open(userns, O_RDONLY | O_CLOEXEC);
 		int nfd = open(netns, O_RDONLY | O_CLOEXEC);
 
-		close(p[0]);
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 			_exit(1);
 		if (u < 0 || nfd < 0 || setns(u, CLONE_NEWUSER) < 0 ||
 		    setns(nfd, CLONE_NEWNET) < 0)
 			e = errno;
-		rk_write_all(p[1], &e, sizeof(e));
+		rk_write_all(wfd, &e, sizeof(e));
 		if (e)
 			_exit(1);
-		close(p[1]);
+		close(wfd);
 		for (;;)
 			pause();
 	}
-	close(p[1]);
-	r = rk_read_all(p[0], &e, sizeof(e));
-	close(p[0]);
+	r = rk_read_all(rfd, &e, sizeof(e));
+	close(rfd);
 	if (r != (ssize_t)sizeof(e) || e) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
