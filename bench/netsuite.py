@@ -40,30 +40,15 @@ import sys
 import tempfile
 import time
 
-from suite import hwm_kib  # bench/suite.py, copied beside this file by run.sh
+from suite import HELPERS, descendants, hwm_kib  # bench/suite.py, copied beside this file by run.sh
 
 NET_IPERF, NET_CONN = 5301, 5302      # servers in the test netns
 PORT_IPERF, PORT_CONN = 5311, 5312    # published ports (same number inside)
-RK_PROCS = ("rootlesskit", "slirp4netns", "pasta", "pasta.avx2", "passt", "passt.avx2")
+RK_PROCS = ("rootlesskit",) + HELPERS
 
 
 def log(*a):
     print("netbench:", *a, file=sys.stderr, flush=True)
-
-
-def descendants(pid):
-    out = subprocess.run(["ps", "-e", "-o", "pid=,ppid=,comm="], capture_output=True, text=True).stdout
-    kids, comm = {}, {}
-    for line in out.splitlines():
-        p, pp, c = line.split(None, 2)
-        kids.setdefault(int(pp), []).append(int(p))
-        comm[int(p)] = c.strip()
-    todo, found = [pid], []
-    while todo:
-        p = todo.pop()
-        found.append(p)
-        todo += kids.get(p, [])
-    return [(p, comm.get(p, "")) for p in found]
 
 
 class Peer:

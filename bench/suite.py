@@ -72,20 +72,23 @@ def hwm_kib(pid):
     return 0
 
 
-def children(pid):
-    try:
-        out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
-        return [int(x) for x in out.split()]
-    except OSError:
-        return []
+HELPERS = ("slirp4netns", "pasta", "pasta.avx2", "passt", "passt.avx2")  # network helpers' comm
 
 
-def comm(pid):
-    try:
-        with open("/proc/%d/comm" % pid) as f:
-            return f.read().strip()
-    except OSError:
-        return ""
+def descendants(pid):
+    """@pid and all its descendants, as (pid, comm) pairs."""
+    out = subprocess.run(["ps", "-e", "-o", "pid=,ppid=,comm="], capture_output=True, text=True).stdout
+    kids, names = {}, {}
+    for line in out.splitlines():
+        p, pp, c = line.split(None, 2)
+        kids.setdefault(int(pp), []).append(int(p))
+        names[int(p)] = c.strip()
+    todo, found = [pid], []
+    while todo:
+        p = todo.pop()
+        found.append(p)
+        todo += kids.get(p, [])
+    return [(p, names.get(p, "")) for p in found]
 
 
 def wait_tcp(port, timeout=20.0, exchange=False):
@@ -174,8 +177,7 @@ class Peer:
             return []
         if self.pd == "builtin":
             return [self.proc.pid, self.child]
-        helpers = [p for p in children(self.proc.pid)
-                   if comm(p) in ("slirp4netns", "pasta", "pasta.avx2", "passt", "passt.avx2")]
+        helpers = [p for p, c in descendants(self.proc.pid) if c in HELPERS]
         return [self.proc.pid] + helpers
 
     def cpu(self):
