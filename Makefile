@@ -13,7 +13,8 @@
 #                        SOAK_SCALE=0.05 for a quick try)
 #   make install         PREFIX=/usr/local DESTDIR= (binaries and man pages)
 #   make lint            clang-tidy and cppcheck
-#   make fuzz            libFuzzer on the API's HTTP engine (FUZZ_TIME seconds)
+#   make fuzz            libFuzzer on the API's HTTP engine and the 32-bit
+#                        msghdr reader (FUZZ_TIME seconds each)
 #
 # Each of these first runs tests/deps.sh, which installs the missing Debian
 # packages (as root) or prints the apt-get line and fails, and only then
@@ -167,18 +168,26 @@ $(BUILD)/connrate: bench/connrate.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(DEPFLAGS) $(LDFLAGS) -pthread -o $@ $<
 
-# make fuzz: the HTTP engine under libFuzzer with ASan+UBSan; new inputs go
-# to a scratch corpus seeded from tests/fuzz/seeds
+# make fuzz: under libFuzzer with ASan+UBSan, FUZZ_TIME seconds each: the
+# API's HTTP engine, and the --bypass4netns reader of 32-bit programs'
+# msghdrs (bypass_delegate.c); new inputs go to scratch corpora seeded
+# from tests/fuzz/seeds and tests/fuzz/seeds-msg32
 FUZZ_TIME ?= 60
+FUZZ_CC = clang -g -O1 -std=gnu11 -D_GNU_SOURCE -Isrc \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 fuzz:
 	tests/deps.sh fuzz
-	@mkdir -p $(BUILD)/fuzz/corpus
+	@mkdir -p $(BUILD)/fuzz/corpus $(BUILD)/fuzz/corpus-msg32
 	cp tests/fuzz/seeds/* $(BUILD)/fuzz/corpus/
-	clang -g -O1 -std=gnu11 -D_GNU_SOURCE -Isrc -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=undefined -o $(BUILD)/fuzz/fuzz_http \
+	cp tests/fuzz/seeds-msg32/* $(BUILD)/fuzz/corpus-msg32/
+	$(FUZZ_CC) -o $(BUILD)/fuzz/fuzz_http \
 		tests/fuzz/fuzz_http.c src/api/http.c src/lib/loop.c src/lib/err.c
+	$(FUZZ_CC) -o $(BUILD)/fuzz/fuzz_msg32 tests/fuzz/fuzz_msg32.c \
+		src/parent/bypass_delegate.c src/lib/util.c src/lib/proc.c src/lib/err.c
 	$(BUILD)/fuzz/fuzz_http -max_total_time=$(FUZZ_TIME) -max_len=140000 \
 		-print_final_stats=1 $(BUILD)/fuzz/corpus
+	$(BUILD)/fuzz/fuzz_msg32 -max_total_time=$(FUZZ_TIME) -max_len=65536 \
+		-print_final_stats=1 $(BUILD)/fuzz/corpus-msg32
 
 # make bench: the side-by-side benchmark (bench/run.sh, bench/suite.py)
 bench:

@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
 # check.sh - what `make check` runs: unit and integration tests with the
-# normal build, then again with an ASan+UBSan build, then a short fuzz run
-# of the API's HTTP engine.  Ends with one line "check: N passed, N failed"
+# normal build, then again with an ASan+UBSan build, then short fuzz runs
+# of the API's HTTP engine and of the 32-bit msghdr reader.  Ends with one line "check: N passed, N failed"
 # over every unit test, integration assertion and the fuzz run.
 set -u
 log=$(mktemp)
@@ -12,9 +12,9 @@ make unit integration 2>&1 | tee -a "$log" || rc=1
 make BUILD=build-asan \
 	CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	LDFLAGS="-fsanitize=address,undefined" unit integration 2>&1 | tee -a "$log" || rc=1
-# the API's HTTP engine under libFuzzer, briefly
+# the API's HTTP engine and the 32-bit msghdr reader under libFuzzer, briefly
 if make fuzz BUILD=build-asan FUZZ_TIME="${FUZZ_TIME:-20}" >"$log.fuzz" 2>&1; then
-	echo "fuzz: passed ($(grep -o 'stat::number_of_executed_units: [0-9]*' "$log.fuzz" | grep -o '[0-9]*$') runs)"
+	echo "fuzz: passed ($(grep -o 'stat::number_of_executed_units: [0-9]*' "$log.fuzz" | grep -o '[0-9]*$' | paste -sd+) runs)"
 	fuzz_ok=1
 else
 	tail -40 "$log.fuzz"

@@ -97,17 +97,6 @@ struct cmsghdr32 {
 
 #define CMSG32_ALIGN(n)	(((n) + 3u) & ~3u)
 
-/* A message read from the caller, ready for sendmsg() */
-struct msg {
-	struct msghdr m;
-	struct iovec iov;
-	struct sockaddr_storage name;
-	char *data;
-	char *ctrl;
-	int fds[64];		/* SCM_RIGHTS taken from the caller */
-	int nfds;
-};
-
 /* rd() - @len bytes of the caller's memory at @addr; returns 0 or -EFAULT */
 static int rd(pid_t tid, uint64_t addr, void *buf, size_t len)
 {
@@ -134,7 +123,7 @@ static int rd_name(pid_t tid, uint64_t addr, int32_t len,
 /* rd_cmsgs() - convert @m32's control messages; SCM_RIGHTS fds are
  * duplicated from the caller (@pidfd).  Returns 0 or -errno */
 static int rd_cmsgs(const struct rk_bp_job *j, const struct msghdr32 *m32,
-		    struct msg *o)
+		    struct rk_bp_msg *o)
 {
 	cleanup_free char *c32 = NULL;
 	size_t at = 0, out = 0, cap;
@@ -186,9 +175,7 @@ static int rd_cmsgs(const struct rk_bp_job *j, const struct msghdr32 *m32,
 	return 0;
 }
 
-/* rd_msg() - the 32-bit message at @addr, for sendmsg(); returns 0 or
- * -errno */
-static int rd_msg(const struct rk_bp_job *j, uint64_t addr, struct msg *o)
+int rk_bp_msg32_read(const struct rk_bp_job *j, uint64_t addr, struct rk_bp_msg *o)
 {
 	struct msghdr32 m32;
 	struct iovec32 *v = NULL;
@@ -231,7 +218,7 @@ static int rd_msg(const struct rk_bp_job *j, uint64_t addr, struct msg *o)
 	return r ? r : rd_cmsgs(j, &m32, o);
 }
 
-static void msg_free(struct msg *o)
+void rk_bp_msg32_free(struct rk_bp_msg *o)
 {
 	for (int i = 0; i < o->nfds; i++)
 		close(o->fds[i]);
@@ -365,8 +352,8 @@ static long run(const struct rk_bp_job *j)
 {
 	cleanup_fd int mem = -1;
 	struct sockaddr_storage to;
-	struct msg one;
-	struct msg *v = NULL;
+	struct rk_bp_msg one;
+	struct rk_bp_msg *v = NULL;
 	uint32_t n = 0;
 	long r = 0;
 	int tl;
@@ -399,7 +386,7 @@ static long run(const struct rk_bp_job *j)
 		return r;
 	case RK_BP_SENDMSG32:
 		/* fd, msg, flags */
-		r = rd_msg(j, j->a[1], &one);
+		r = rk_bp_msg32_read(j, j->a[1], &one);
 		if (!r)
 			r = become(j);
 		if (!r) {
@@ -407,7 +394,7 @@ static long run(const struct rk_bp_job *j)
 
 			r = k < 0 ? -errno : k;
 		}
-		msg_free(&one);
+		rk_bp_msg32_free(&one);
 		return r;
 	case RK_BP_SENDMMSG32:
 		/* fd, msgvec, vlen, flags: msg_len is written back, through
@@ -416,7 +403,7 @@ static long run(const struct rk_bp_job *j)
 		v = calloc(n + 1, sizeof(*v));
 		r = v ? 0 : -ENOMEM;
 		for (uint32_t i = 0; !r && i < n; i++)
-			r = rd_msg(j, j->a[1] + i * sizeof(struct mmsghdr32), &v[i]);
+			r = rk_bp_msg32_read(j, j->a[1] + i * sizeof(struct mmsghdr32), &v[i]);
 		if (!r) {
 			char p[64];
 
@@ -445,7 +432,7 @@ static long run(const struct rk_bp_job *j)
 			free(mv);
 		}
 		for (uint32_t i = 0; v && i < n; i++)
-			msg_free(&v[i]);
+			rk_bp_msg32_free(&v[i]);
 		free(v);
 		return r;
 	}

@@ -101,6 +101,33 @@ struct rk_bp_job {
 	uint32_t a[6];		/* socketcall(): its arguments, read once */
 };
 
+/* A 32-bit sendmsg() message read from a caller, ready for sendmsg() */
+struct rk_bp_msg {
+	struct msghdr m;
+	struct iovec iov;	/* all the data, gathered */
+	struct sockaddr_storage name;
+	char *data;
+	char *ctrl;		/* native control messages */
+	int fds[64];		/* SCM_RIGHTS taken from the caller */
+	int nfds;
+};
+
+/**
+ * rk_bp_msg32_read() - read a caller's 32-bit struct msghdr (i386, x32)
+ * @j:		the call (@j->tid's memory is read; SCM_RIGHTS fds are taken
+ *		through @j->pidfd)
+ * @addr:	where the msghdr is
+ * @o:		the result; free with rk_bp_msg32_free() even on failure
+ *
+ * Return: 0, or -errno (EFAULT, EINVAL, EMSGSIZE, ENOBUFS, EBADF, ENOMEM)
+ * as the kernel's sendmsg() would answer
+ */
+int rk_bp_msg32_read(const struct rk_bp_job *j, uint64_t addr,
+		     struct rk_bp_msg *o);
+
+/* rk_bp_msg32_free() - free what rk_bp_msg32_read() made, close its fds */
+void rk_bp_msg32_free(struct rk_bp_msg *o);
+
 /**
  * rk_bp_delegate() - fork a process that does @j's call as the caller
  * (its namespaces, root, cwd and credentials) and answers it
