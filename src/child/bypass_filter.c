@@ -32,9 +32,9 @@
  * never connect to the host's 127.0.0.1.  The parent then answers every
  * trapped connecting call itself (src/parent/bypass_delegate.c), so the
  * filter also traps the 32-bit ABIs, which a 64-bit program reaches with
- * int 0x80 too: connect, Fast Open sends, and socketcall()'s connect,
- * sendto, sendmsg and sendmmsg, whose fd and flags are in memory and so
- * cannot be judged by the filter.  Without strict, 32-bit calls pass
+ * int 0x80 too: connect, bind, Fast Open sends, and socketcall()'s
+ * connect, bind, sendto, sendmsg and sendmmsg, whose fd and flags are in
+ * memory and so cannot be judged by the filter.  Without strict, 32-bit calls pass
  * untrapped: on a twin they reach what the user reaches on the host.
  *
  * The filter does not set no_new_privs: the command is uid 0 with
@@ -55,6 +55,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "../lib/rtnl.h"
 
 /* ctx_new() - an empty filter: no no_new_privs (see above), other
  * architectures pass; NULL on error */
@@ -82,12 +84,13 @@ static int fastopen(scmp_filter_ctx ctx, int nr, unsigned int arg)
 
 /* compat() - the rules for the 32-bit ABIs (i386, also reached with
  * int 0x80 from 64-bit code, and x32), --disable-host-loopback only:
- * every connect, Fast Open sends, and socketcall()'s connect and sends,
+ * every connect and bind, Fast Open sends, and socketcall()'s connect,
+ * bind and sends,
  * whose flags and fd live in memory; returns 0 or -errno */
 static int compat(scmp_filter_ctx native)
 {
-	static const int sc[] = { SYS_CONNECT, SYS_SENDTO, SYS_SENDMSG,
-				  SYS_SENDMMSG };
+	static const int sc[] = { SYS_CONNECT, SYS_BIND, SYS_SENDTO,
+				  SYS_SENDMSG, SYS_SENDMMSG };
 	scmp_filter_ctx ctx = ctx_new();
 	int r;
 
@@ -100,6 +103,8 @@ static int compat(scmp_filter_ctx native)
 		r = seccomp_arch_add(ctx, SCMP_ARCH_X32);
 	if (!r)
 		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(connect), 0);
+	if (!r)
+		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(bind), 0);
 	if (!r)
 		r = fastopen(ctx, SCMP_SYS(sendto), 3);
 	if (!r)
@@ -161,11 +166,11 @@ static int load(bool strict)
 void rk_bypass_filter_pre_exec(void *arg)
 {
 	const struct rk_bypass_filter_arg *fa = arg;
-	int chan = fa->chan, fd = load(fa->strict);
 	/* a route socket of this (the child's) network namespace: the parent
-	 * asks it which destinations are outside */
-	int fds[2] = { fd, socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC,
-				  NETLINK_ROUTE) };
+	 * asks it which destinations are outside.  Made before the filter,
+	 * whose connect() trap would wait for a listener not yet sent */
+	int rt = rk_rtnl_open(), chan = fa->chan, fd = load(fa->strict);
+	int fds[2] = { fd, rt };
 	struct rk_bypass_hello h = { .errnum = fd < 0 ? -fd : 0 };
 	union {
 		char buf[CMSG_SPACE(sizeof(fds))];

@@ -32,7 +32,19 @@ struct nlreq {
 
 int rk_rtnl_open(void)
 {
-	return socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	struct timeval tv = { .tv_sec = 1 };
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+
+	/* connected to the kernel: the namespace's root cannot unicast
+	 * forged answers to it (ECONNREFUSED); a lost answer costs at
+	 * most a second, never a hang */
+	if (fd >= 0 && (connect(fd, (struct sockaddr *)&kernel, sizeof(kernel)) < 0 ||
+			setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 /* add_attr() - append attribute @type with @len bytes of @data to @r; the
@@ -179,9 +191,11 @@ int rk_rtnl_route_get(int fd, int family, const void *dst,
 
 			if (h->nlmsg_seq != seq)
 				continue;	/* an answer to an earlier call */
-			if (h->nlmsg_type == NLMSG_ERROR)
+			if (h->nlmsg_type == NLMSG_ERROR &&
+			    h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct nlmsgerr)))
 				return ((struct nlmsgerr *)NLMSG_DATA(h))->error;
-			if (h->nlmsg_type != RTM_NEWROUTE)
+			if (h->nlmsg_type != RTM_NEWROUTE ||
+			    h->nlmsg_len < NLMSG_LENGTH(sizeof(*rt)))
 				continue;
 			*out = (struct rk_route){ .type = rt->rtm_type };
 			l = RTM_PAYLOAD(h);

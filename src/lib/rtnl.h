@@ -16,7 +16,8 @@
 #include "err.h"
 
 /* rk_rtnl_open() - a NETLINK_ROUTE socket in the current network
- * namespace; returns the fd or -1 with errno set */
+ * namespace, connected to the kernel (only it can answer) with a 1 s
+ * receive timeout; returns the fd or -1 with errno set */
 int rk_rtnl_open(void);
 
 /*

@@ -78,6 +78,7 @@
 #include <linux/net.h>
 #include <linux/rtnetlink.h>
 #include <linux/seccomp.h>
+#include <seccomp.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
@@ -92,6 +93,7 @@
 #include <sys/timerfd.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../child/bypass_filter.h"
@@ -103,16 +105,20 @@
 
 #define SEND_MAX	65536	/* largest datagram we send for a caller */
 #define PEND_MAX	4096	/* blocking connects finished at once */
+#define PEND_SWEEP	256	/* ... past which gone callers' are dropped */
 #define DLG_MAX		1024	/* delegates at once */
 #define DLG_PER_PROC	64	/* ... for one process */
+#define DLG_SECS	30	/* a delegate blocked longer is ended */
 
 /* The 32-bit system call numbers the filter traps (strict only) */
 #define X32_BIT		0x40000000u
 #define I386_SOCKETCALL	102
+#define I386_BIND	361
 #define I386_CONNECT	362
 #define I386_SENDTO	369
 #define I386_SENDMSG	370
 #define I386_SENDMMSG	345
+#define X32_BIND	49
 #define X32_SENDMSG	518
 #define X32_SENDMMSG	538
 
@@ -134,6 +140,7 @@ struct dlg {
 	struct rk_bypass *b;
 	pid_t pid;
 	pid_t caller;		/* the caller's process */
+	time_t start;		/* CLOCK_MONOTONIC seconds */
 	uint64_t id;
 	struct dlg *next;
 };
@@ -216,6 +223,17 @@ static void cont(struct rk_bypass *b, uint64_t id)
 	respond(b, id, 0, 0, true);
 }
 
+/* unplaced() - a twin that could not be installed (errno @e): the normal
+ * path, but never a CONTINUE under --disable-host-loopback, where the
+ * caller could have swapped the fd (and made ADDFD fail on purpose) */
+static void unplaced(struct rk_bypass *b, uint64_t id, int e)
+{
+	if (b->no_host_lo)
+		respond(b, id, 0, -e, false);
+	else
+		cont(b, id);
+}
+
 static bool id_valid(struct rk_bypass *b, uint64_t id)
 {
 	return ioctl(b->notif.fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
@@ -238,7 +256,9 @@ static int install(struct rk_bypass *b, uint64_t id, int t, int tfd, int fl,
 	close(t);
 	if (r >= 0)
 		return 0;
-	if (e != ENOENT && !b->off) {
+	/* only a kernel without ADDFD switches us off: the caller can make
+	 * ADDFD fail otherwise (EBADF: an fd above its RLIMIT_NOFILE) */
+	if ((e == EINVAL || e == ENOTTY) && !b->off) {
 		rk_warn("--bypass4netns: the kernel refused SECCOMP_IOCTL_NOTIF_ADDFD (%s; Linux >= 5.9 is needed): sockets take the normal path",
 			strerror(e));
 		b->off = true;
@@ -297,7 +317,7 @@ static socklen_t inet_sa(const struct ask *q, int family, union rk_sa *sa)
 	if (q->sslen < (int)need || q->ss.ss_family != family)
 		return 0;
 	memcpy(sa, &q->ss, need);
-	return (socklen_t)q->sslen;
+	return need;
 }
 
 /* unused_sock() - @fd is neither bound nor connected */
@@ -329,20 +349,25 @@ static void pend_free(struct pend *p)
 	rk_loop_free_later(p->b->loop, p);
 }
 
-/* pend_new() - room for one more pend, after dropping those of callers
- * interrupted or gone (a signal restarts the call as a new notification);
- * returns it zeroed, or NULL when PEND_MAX are pending */
+/* pend_new() - room for one more pend; past PEND_SWEEP pending, those of
+ * callers interrupted or gone (a signal restarts the call as a new
+ * notification) are dropped first.  Returns it zeroed, or NULL when
+ * PEND_MAX are pending */
 static struct pend *pend_new(struct rk_bypass *b)
 {
 	struct pend *p, *next;
 	int n = 0;
 
-	for (p = b->pend; p; p = next) {
-		next = p->next;
-		if (!id_valid(b, p->id))
-			pend_free(p);
-		else
-			n++;
+	for (p = b->pend; p; p = p->next)
+		n++;
+	if (n >= PEND_SWEEP) {
+		for (n = 0, p = b->pend; p; p = next) {
+			next = p->next;
+			if (!id_valid(b, p->id))
+				pend_free(p);
+			else
+				n++;
+		}
 	}
 	return n < PEND_MAX ? calloc(1, sizeof(struct pend)) : NULL;
 }
@@ -382,7 +407,7 @@ static void pend_cb(struct rk_watch *w, uint32_t events)
 				      p->cloexec) == 0)
 			respond(p->b, p->id, 0, 0, false);
 		else if (errno != ENOENT)
-			cont(p->b, p->id);
+			unplaced(p->b, p->id, errno);
 	}
 	pend_free(p);
 }
@@ -419,7 +444,7 @@ static void do_connect(struct rk_bypass *b, const struct ask *q,
 		if (install(b, rq->id, t, tfd, fl, cloexec) == 0)
 			respond(b, rq->id, 0, inprog ? -EINPROGRESS : 0, false);
 		else if (errno != ENOENT)
-			pass(b, q);
+			unplaced(b, rq->id, errno);
 		return;
 	}
 	p = pend_new(b);
@@ -487,7 +512,7 @@ static void do_sendto(struct rk_bypass *b, const struct ask *q,
 	}
 	if (install(b, rq->id, t, tfd, fl, fd_cloexec((pid_t)rq->pid, tfd)) < 0) {
 		if (errno != ENOENT)
-			cont(b, rq->id);
+			unplaced(b, rq->id, errno);
 		close(t2);
 		return;
 	}
@@ -615,7 +640,7 @@ static void do_bind(struct rk_bypass *b, const struct ask *q,
 		if (t >= 0)
 			close(t);
 		free(a);
-		cont(b, rq->id);
+		pass(b, q);
 		return;
 	}
 	/* as the driver's own listener: its connections' TIME_WAIT must
@@ -635,7 +660,7 @@ static void do_bind(struct rk_bypass *b, const struct ask *q,
 				err.msg);
 		close(t);
 		free(a);
-		cont(b, rq->id);
+		pass(b, q);
 		return;
 	}
 	*a = (struct aside){ .port_id = e->st.id, .family = sk[0],
@@ -645,7 +670,7 @@ static void do_bind(struct rk_bypass *b, const struct ask *q,
 	if (install(b, rq->id, t, tfd, fl, fd_cloexec((pid_t)rq->pid, tfd)) == 0)
 		respond(b, rq->id, 0, 0, false);
 	else if (errno != ENOENT)
-		cont(b, rq->id);
+		unplaced(b, rq->id, errno);
 	/* a twin that never got installed is closed: the timer notices */
 }
 
@@ -773,9 +798,14 @@ static bool dlg_room(struct rk_bypass *b, pid_t caller)
 {
 	int mine = 0;
 
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
 	for (struct dlg *d = b->dlg; d; d = d->next) {
-		if (!id_valid(b, d->id))
-			kill(d->pid, SIGKILL);	/* dlg_cb() reaps it */
+		/* gone, interrupted, or blocked for DLG_SECS: dlg_cb() reaps
+		 * it and answers EAGAIN */
+		if (!id_valid(b, d->id) || now.tv_sec - d->start > DLG_SECS)
+			kill(d->pid, SIGKILL);
 		else if (d->caller == caller)
 			mine++;
 	}
@@ -803,6 +833,12 @@ static void delegate(struct rk_bypass *b, const struct ask *q, enum rk_bp_op op)
 	memcpy(j->a, q->c.a, sizeof(j->a));
 	*d = (struct dlg){ .b = b, .id = q->rq->id, .caller = caller,
 			   .w = { .cb = dlg_cb } };
+	{
+		struct timespec now;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		d->start = now.tv_sec;
+	}
 	d->w.fd = rk_bp_delegate(j, &d->pid);
 	free(j);
 	if (d->w.fd < 0 || rk_loop_add(b->loop, &d->w, EPOLLIN) < 0) {
@@ -838,24 +874,73 @@ static void strict_connect(struct rk_bypass *b, const struct ask *q)
 		respond(b, q->rq->id, 0, -errno, false);
 		return;
 	}
-	if ((dom == AF_INET || dom == AF_INET6) && type == SOCK_STREAM &&
-	    rk_bp_sock_ns(q->s, &ino) < 0 && errno == EPERM)
-		from_state(b, q);	/* a host socket */
-	else if (dom == AF_INET || dom == AF_INET6)
+	if (rk_bp_sock_ns(q->s, &ino) < 0 && errno == EPERM) {
+		/* a host socket: a twin (answered from its state), or one
+		 * the user passed in (not connected by us) */
+		if ((dom == AF_INET || dom == AF_INET6) && type == SOCK_STREAM)
+			from_state(b, q);
+		else
+			respond(b, q->rq->id, 0, -EPERM, false);
+	} else if (dom == AF_INET || dom == AF_INET6)
 		direct_connect(b, q);
 	else
 		delegate(b, q, RK_BP_CONNECT);
 }
 
-/* pass() - the normal path for @q: CONTINUE, except for a connecting call
- * under --disable-host-loopback, which is done by us (connect) or refused
- * as by a kernel without Fast Open (EOPNOTSUPP) */
+/* guarded() - a call never CONTINUE'd under --disable-host-loopback: one
+ * that connects, or binds (a swapped-in host socket bound to the host's
+ * 127.0.0.1 would listen there) */
+static bool guarded(const struct rk_bypass *b, const struct ask *q)
+{
+	return b->no_host_lo && (q->c.connecting || q->c.op == OP_BIND);
+}
+
+/* strict_bind() - a bind() not bypassed, under --disable-host-loopback:
+ * done on the socket checked, never CONTINUE'd.  An inet bind below port
+ * 1024 is done as the caller (it needs CAP_NET_BIND_SERVICE, which we
+ * have and the caller may not), as are the other families (an AF_UNIX
+ * path is the caller's); a host socket is never bound by the program */
+static void strict_bind(struct rk_bypass *b, const struct ask *q)
+{
+	int dom = 0, port = 0;
+	socklen_t l = sizeof(int);
+	ino_t ino;
+
+	if (q->sslen < 0) {
+		respond(b, q->rq->id, 0, q->sslen, false);
+		return;
+	}
+	if (getsockopt(q->s, SOL_SOCKET, SO_DOMAIN, &dom, &l) < 0) {
+		respond(b, q->rq->id, 0, -errno, false);
+		return;
+	}
+	if (rk_bp_sock_ns(q->s, &ino) < 0 && errno == EPERM) {
+		respond(b, q->rq->id, 0, -EPERM, false);
+		return;
+	}
+	if (dom == AF_INET && q->sslen >= (int)sizeof(struct sockaddr_in))
+		port = ntohs(((const struct sockaddr_in *)(const void *)&q->ss)->sin_port);
+	else if (dom == AF_INET6 && q->sslen >= (int)sizeof(struct sockaddr_in6))
+		port = ntohs(((const struct sockaddr_in6 *)(const void *)&q->ss)->sin6_port);
+	if ((dom == AF_INET || dom == AF_INET6) && (port == 0 || port >= 1024))
+		respond(b, q->rq->id, 0,
+			bind(q->s, (const struct sockaddr *)&q->ss,
+			     (socklen_t)q->sslen) < 0 ? -errno : 0, false);
+	else
+		delegate(b, q, RK_BP_BIND);
+}
+
+/* pass() - the normal path for @q: CONTINUE, except for a guarded() call
+ * under --disable-host-loopback, which is done by us (connect, bind) or
+ * refused as by a kernel without Fast Open (EOPNOTSUPP) */
 static void pass(struct rk_bypass *b, const struct ask *q)
 {
-	if (!b->no_host_lo || !q->c.connecting)
+	if (!guarded(b, q))
 		cont(b, q->rq->id);
 	else if (q->c.op == OP_CONNECT)
 		strict_connect(b, q);
+	else if (q->c.op == OP_BIND)
+		strict_bind(b, q);
 	else
 		respond(b, q->rq->id, 0, -EOPNOTSUPP, false);
 }
@@ -877,7 +962,8 @@ static void decide(struct rk_bypass *b, struct ask *q)
 	    !((sk[1] == SOCK_STREAM && sk[2] == IPPROTO_TCP) ||
 	      (sk[1] == SOCK_DGRAM && sk[2] == IPPROTO_UDP)) ||
 	    (sk[1] == SOCK_DGRAM && b->no_host_lo) ||
-	    (op == OP_SENDTO && (sk[1] != SOCK_DGRAM || q->c.alen > SEND_MAX)) ||
+	    (op == OP_SENDTO && (sk[1] != SOCK_DGRAM ||
+				 q->rq->data.args[2] > SEND_MAX)) ||
 	    !(salen = inet_sa(q, sk[0], &sa))) {
 		pass(b, q);
 		return;
@@ -903,6 +989,8 @@ static void compat(struct rk_bypass *b, const struct ask *q)
 {
 	if (q->c.op == OP_CONNECT)
 		strict_connect(b, q);
+	else if (q->c.op == OP_BIND)
+		strict_bind(b, q);
 	else if (q->c.flags & MSG_FASTOPEN)
 		respond(b, q->rq->id, 0, -EOPNOTSUPP, false);
 	else if (q->c.sc)
@@ -932,7 +1020,8 @@ static int parse(struct ask *q)
 	uint64_t v[6];
 
 	memset(c, 0, sizeof(*c));
-	if (rq->data.arch == AUDIT_ARCH_X86_64 && !(nr & X32_BIT)) {
+	if (rq->data.arch == seccomp_arch_native() &&
+	    (rq->data.arch != AUDIT_ARCH_X86_64 || !(nr & X32_BIT))) {
 		c->op = nr == SYS_connect ? OP_CONNECT : nr == SYS_bind ? OP_BIND :
 			nr == SYS_sendto ? OP_SENDTO : nr == SYS_sendmsg ? OP_SENDMSG :
 			nr == SYS_sendmmsg ? OP_SENDMMSG : OP_OTHER;
@@ -940,18 +1029,20 @@ static int parse(struct ask *q)
 		nr &= ~X32_BIT;
 		c->compat = true;
 		c->op = nr == SYS_connect ? OP_CONNECT : nr == SYS_sendto ? OP_SENDTO :
-			nr == X32_SENDMSG ? OP_SENDMSG :
+			nr == X32_BIND ? OP_BIND : nr == X32_SENDMSG ? OP_SENDMSG :
 			nr == X32_SENDMMSG ? OP_SENDMMSG : OP_OTHER;
 	} else if (rq->data.arch == AUDIT_ARCH_I386) {
 		c->compat = true;
 		if (nr == I386_SOCKETCALL) {
 			c->sc = true;
 			c->op = r[0] == SYS_CONNECT ? OP_CONNECT :
+				r[0] == SYS_BIND ? OP_BIND :
 				r[0] == SYS_SENDTO ? OP_SENDTO :
 				r[0] == SYS_SENDMSG ? OP_SENDMSG :
 				r[0] == SYS_SENDMMSG ? OP_SENDMMSG : OP_OTHER;
 		} else {
 			c->op = nr == I386_CONNECT ? OP_CONNECT :
+				nr == I386_BIND ? OP_BIND :
 				nr == I386_SENDTO ? OP_SENDTO :
 				nr == I386_SENDMSG ? OP_SENDMSG :
 				nr == I386_SENDMMSG ? OP_SENDMMSG : OP_OTHER;
@@ -1021,7 +1112,7 @@ static void notif_cb(struct rk_watch *w, uint32_t events)
 		respond(b, rq->id, 0, r, r == 0);
 		return;
 	}
-	if (b->off && !(b->no_host_lo && q.c.connecting)) {
+	if (b->off && !guarded(b, &q)) {
 		cont(b, rq->id);
 		return;
 	}
@@ -1037,7 +1128,7 @@ static void notif_cb(struct rk_watch *w, uint32_t events)
 	s = (int)syscall(SYS_pidfd_getfd, pidfd, q.c.fd, 0);
 	if (s < 0) {
 		/* EBADF and the like: the kernel would say it too */
-		if (b->no_host_lo && q.c.connecting)
+		if (guarded(b, &q))
 			respond(b, rq->id, 0, -errno, false);
 		else
 			cont(b, rq->id);

@@ -48,6 +48,7 @@
 #include <linux/seccomp.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +57,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -244,108 +246,189 @@ static long host_to_ns(const char *map, unsigned long id)
 	return -1;
 }
 
-/* ids() - the "Key:" line of @status mapped through @map into @v (at most
- * @cap values); returns how many, or -1 if one is not mapped */
-static int ids(const char *status, const char *key, const char *map,
-	       gid_t *v, int cap)
+/* field() - the values of the line "\n@key:" of /proc/TID/status @st (the
+ * name, which the thread sets, is the first line: hence the newline);
+ * returns them after the colon, or NULL */
+static const char *field(const char *st, const char *key)
 {
-	const char *l = strstr(status, key);
-	int n = 0, k;
-	unsigned long id;
+	char k[32];
+	const char *l;
 
-	if (!l)
+	snprintf(k, sizeof(k), "\n%s:", key);
+	l = strstr(st, k);
+	return l ? l + strlen(k) : NULL;
+}
+
+/* ids() - up to @cap ids of @st's line @key, as the parent sees them;
+ * returns how many, or -1 */
+static int ids(const char *st, const char *key, unsigned long *v, int cap)
+{
+	const char *l = field(st, key), *end;
+	int n = 0;
+
+	if (!l || !(end = strchr(l, '\n')))
 		return -1;
-	for (l += strlen(key); n < cap && sscanf(l, " %lu%n", &id, &k) == 1;
-	     l += k) {
-		long x = host_to_ns(map, id);
+	for (;;) {
+		char *e;
+
+		while (l < end && (*l == ' ' || *l == '\t'))
+			l++;
+		if (l == end)
+			return n;
+		if (n == cap)
+			return -1;	/* more than we take */
+		v[n++] = strtoul(l, &e, 10);
+		if (e == l || e > end)
+			return -1;
+		l = e;
+	}
+}
+
+/* mapped() - @n ids through @map; returns 0, or -1 if one is not mapped */
+static int mapped(const char *map, const unsigned long *v, int n, gid_t *out)
+{
+	for (int i = 0; i < n; i++) {
+		long x = host_to_ns(map, v[i]);
 
 		if (x < 0)
 			return -1;
-		v[n++] = (gid_t)x;
+		out[i] = (gid_t)x;
 	}
-	return n;
+	return 0;
 }
 
-/* caps() - the "Key:" capability mask of @status; 0 if absent */
-static uint64_t caps(const char *status, const char *key)
+/* caps() - the capability mask of @st's line @key; 0 if absent */
+static uint64_t caps(const char *st, const char *key)
 {
-	const char *l = strstr(status, key);
+	const char *l = field(st, key);
 	unsigned long long v = 0;
 
 	if (l)
-		sscanf(l + strlen(key), " %llx", &v);
+		sscanf(l, " %llx", &v);
 	return v;
 }
 
+/* same_groups() - whether our supplementary groups are @v (host ids) */
+static bool same_groups(const unsigned long *v, int n)
+{
+	gid_t have[256];
+	int k = getgroups(256, have);
+
+	if (k != n)
+		return false;
+	for (int i = 0; i < n; i++) {
+		bool found = false;
+
+		for (int m = 0; m < k && !found; m++)
+			found = have[m] == v[i];
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+/* readall() - /proc/TID/@name into @buf; returns 0, or -1 if unreadable or
+ * too long for @cap */
+static int readall(pid_t tid, const char *name, char *buf, size_t cap)
+{
+	char p[64];
+	ssize_t n;
+
+	snprintf(p, sizeof(p), "/proc/%d/%s", (int)tid, name);
+	n = rk_read_file(p, buf, cap);
+	return n < 0 || (size_t)n >= cap - 1 ? -1 : 0;
+}
+
 /* become() - the caller's namespaces, root, cwd and credentials; returns
- * 0 or -EACCES */
+ * 0 or -EACCES (fail closed: whatever cannot be taken exactly) */
 static int become(const struct rk_bp_job *j)
 {
-	char p[64], st[4096], umap[1024], gmap[1024];
-	int fd[4], owner, r = -EACCES;
 	static const char *const names[] = { "root", "cwd", "ns/mnt", "ns/user" };
-	gid_t u[4], g[4], grp[256];
-	int ngrp;
+	char p[64], st[8192], umap[1024], gmap[1024];
+	cleanup_fd int owner = -1;
+	int fd[4] = { -1, -1, -1, -1 }, r = -EACCES, ngrp;
+	unsigned long u[4], g[4], grp[256];
+	gid_t nu[4], ng[4], ngr[256];
 	struct __user_cap_header_struct ch = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct cd[2] = { 0 };
 	uint64_t inh, prm, eff;
+	bool keep_groups;
 
 	for (int i = 0; i < 4; i++) {
 		snprintf(p, sizeof(p), "/proc/%d/%s", (int)j->tid, names[i]);
 		fd[i] = open(p, (i < 2 ? O_PATH : O_RDONLY) | O_CLOEXEC);
 		if (fd[i] < 0)
-			return -EACCES;
+			goto out;
 	}
-	snprintf(p, sizeof(p), "/proc/%d/status", (int)j->tid);
-	if (rk_read_file(p, st, sizeof(st)) < 0)
-		return -EACCES;
-	snprintf(p, sizeof(p), "/proc/%d/uid_map", (int)j->tid);
-	if (rk_read_file(p, umap, sizeof(umap)) < 0)
-		return -EACCES;
-	snprintf(p, sizeof(p), "/proc/%d/gid_map", (int)j->tid);
-	if (rk_read_file(p, gmap, sizeof(gmap)) < 0)
-		return -EACCES;
-	if (ids(st, "Uid:", umap, u, 4) != 4 || ids(st, "Gid:", gmap, g, 4) != 4)
-		return -EACCES;
-	ngrp = ids(st, "Groups:", gmap, grp, 256);
-	inh = caps(st, "CapInh:");
-	prm = caps(st, "CapPrm:");
-	eff = caps(st, "CapEff:");
+	if (readall(j->tid, "status", st, sizeof(st)) < 0 ||
+	    readall(j->tid, "uid_map", umap, sizeof(umap)) < 0 ||
+	    readall(j->tid, "gid_map", gmap, sizeof(gmap)) < 0 ||
+	    ids(st, "Uid", u, 5) != 4 || ids(st, "Gid", g, 5) != 4 ||
+	    (ngrp = ids(st, "Groups", grp, 256)) < 0 ||
+	    mapped(umap, u, 4, nu) < 0 || mapped(gmap, g, 4, ng) < 0)
+		goto out;
+	/* the same groups as ours (host ids, before any namespace): keep
+	 * ours, so groups the namespace does not map stay as they are; else
+	 * all of them must be mapped */
+	keep_groups = same_groups(grp, ngrp);
+	if (!keep_groups && mapped(gmap, grp, ngrp, ngr) < 0)
+		goto out;
+	{
+		const char *m = field(st, "Umask");
+
+		/* an AF_UNIX bind creates the socket file with it */
+		umask(m ? (mode_t)strtoul(m, NULL, 8) & 0777 : 022);
+	}
+	inh = caps(st, "CapInh");
+	prm = caps(st, "CapPrm");
+	eff = caps(st, "CapEff");
 	owner = ioctl(fd[2], NS_GET_USERNS);
-	if (ngrp < 0 || owner < 0 || setns(owner, CLONE_NEWUSER) < 0 ||
+	if (owner < 0 || setns(owner, CLONE_NEWUSER) < 0 ||
 	    setns(fd[2], CLONE_NEWNS) < 0)
-		return -EACCES;
+		goto out;
 	/* the caller's own user namespace, if below the mount's owner
 	 * (EINVAL: it is the same one) */
 	if (setns(fd[3], CLONE_NEWUSER) < 0 && errno != EINVAL)
-		return -EACCES;
+		goto out;
 	if (fchdir(fd[0]) < 0 || chroot(".") < 0 || fchdir(fd[1]) < 0)
-		return -EACCES;
-	if (setgroups((size_t)ngrp, grp) < 0) {
-		/* a user namespace with setgroups denied: ours must match */
-		gid_t have[256];
-		int n = getgroups(256, have);
-
-		if (n != ngrp || memcmp(have, grp, (size_t)n * sizeof(gid_t)))
-			return -EACCES;
-	}
-	if (prctl(PR_SET_KEEPCAPS, 1) < 0 || setresgid(g[0], g[1], g[2]) < 0 ||
-	    setresuid(u[0], u[1], u[2]) < 0)
-		return -EACCES;
-	setfsgid(g[3]);
-	setfsuid(u[3]);
+		goto out;
+	if (!keep_groups && setgroups((size_t)ngrp, ngr) < 0)
+		goto out;
+	if (prctl(PR_SET_KEEPCAPS, 1) < 0 || setresgid(ng[0], ng[1], ng[2]) < 0 ||
+	    setresuid(nu[0], nu[1], nu[2]) < 0)
+		goto out;
+	setfsgid(ng[3]);
+	setfsuid(nu[3]);
 	cd[0] = (struct __user_cap_data_struct){ (uint32_t)eff, (uint32_t)prm,
 						 (uint32_t)inh };
 	cd[1] = (struct __user_cap_data_struct){ (uint32_t)(eff >> 32),
 						 (uint32_t)(prm >> 32),
 						 (uint32_t)(inh >> 32) };
 	if (syscall(SYS_capset, &ch, cd) == 0 &&
-	    (uid_t)setfsuid((uid_t)-1) == u[3] && (gid_t)setfsgid((gid_t)-1) == g[3])
+	    (uid_t)setfsuid((uid_t)-1) == nu[3] &&
+	    (gid_t)setfsgid((gid_t)-1) == ng[3])
 		r = 0;
+out:
+	for (int i = 0; i < 4; i++)
+		if (fd[i] >= 0)
+			close(fd[i]);
 	return r;
 }
 
 /* ---- the calls --------------------------------------------------------------- */
+
+/* ready() - become() the caller, then check that its call is still
+ * waiting (an interrupted call restarts as a new notification, which gets
+ * its own delegate: this one must not do it too); returns 0 or -errno */
+static int ready(const struct rk_bp_job *j)
+{
+	uint64_t id = j->id;
+	int r = become(j);
+
+	if (!r && ioctl(j->notif, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) < 0)
+		r = -EINTR;
+	return r;
+}
 
 /* run() - @j's call; returns its result or -errno */
 static long run(const struct rk_bp_job *j)
@@ -360,10 +443,16 @@ static long run(const struct rk_bp_job *j)
 
 	switch (j->op) {
 	case RK_BP_CONNECT:
-		r = become(j);
+		r = ready(j);
 		if (!r)
 			r = connect(j->s, (const struct sockaddr *)&j->sa,
 				    j->salen) < 0 ? -errno : 0;
+		return r;
+	case RK_BP_BIND:
+		r = ready(j);
+		if (!r)
+			r = bind(j->s, (const struct sockaddr *)&j->sa,
+				 j->salen) < 0 ? -errno : 0;
 		return r;
 	case RK_BP_SENDTO32:
 		/* fd, buf, len, flags, addr, addrlen */
@@ -374,7 +463,7 @@ static long run(const struct rk_bp_job *j)
 		if (tl < 0 || !one.data || rd(j->tid, j->a[1], one.data, n) < 0)
 			r = tl < 0 ? tl : one.data ? -EFAULT : -ENOMEM;
 		if (!r)
-			r = become(j);
+			r = ready(j);
 		if (!r) {
 			ssize_t k = sendto(j->s, one.data, n, (int)j->a[3],
 					   tl ? (struct sockaddr *)&to : NULL,
@@ -388,7 +477,7 @@ static long run(const struct rk_bp_job *j)
 		/* fd, msg, flags */
 		r = rk_bp_msg32_read(j, j->a[1], &one);
 		if (!r)
-			r = become(j);
+			r = ready(j);
 		if (!r) {
 			ssize_t k = sendmsg(j->s, &one.m, (int)j->a[2]);
 
@@ -402,14 +491,25 @@ static long run(const struct rk_bp_job *j)
 		n = j->a[2] < MMSG_MAX ? j->a[2] : MMSG_MAX;
 		v = calloc(n + 1, sizeof(*v));
 		r = v ? 0 : -ENOMEM;
-		for (uint32_t i = 0; !r && i < n; i++)
+		for (uint32_t i = 0, total = 0; !r && i < n; i++) {
 			r = rk_bp_msg32_read(j, j->a[1] + i * sizeof(struct mmsghdr32), &v[i]);
+			total += (uint32_t)(v[i].iov.iov_len + v[i].m.msg_controllen);
+			if (i && (r || total > RK_BP_DATA_MAX)) {
+				/* as many messages as fit or can be read: a
+				 * short count, as sendmmsg() gives */
+				rk_bp_msg32_free(&v[i]);
+				memset(&v[i], 0, sizeof(v[i]));
+				n = i;
+				r = 0;
+				break;
+			}
+		}
 		if (!r) {
 			char p[64];
 
 			snprintf(p, sizeof(p), "/proc/%d/mem", (int)j->tid);
 			mem = open(p, O_WRONLY | O_CLOEXEC);
-			r = mem < 0 ? -EFAULT : become(j);
+			r = mem < 0 ? -EFAULT : ready(j);
 		}
 		if (!r) {
 			struct mmsghdr *mv = calloc(n + 1, sizeof(*mv));
@@ -476,6 +576,10 @@ int rk_bp_delegate(const struct rk_bp_job *j, pid_t *pid)
 		long r;
 
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+			_exit(1);
+		/* never dumpable: the caller, whose credentials we take, must
+		 * not ptrace us or take our fds (the listener among them) */
+		if (prctl(PR_SET_DUMPABLE, 0) < 0)
 			_exit(1);
 		keep_only(j);
 		r = run(j);

@@ -83,6 +83,7 @@ bool rk_bp_diag_has(int family, int proto, ino_t ino);
 /* A call bypass_delegate.c does for a caller (--disable-host-loopback) */
 enum rk_bp_op {
 	RK_BP_CONNECT,		/* connect(s, sa, salen) */
+	RK_BP_BIND,		/* bind(s, sa, salen) */
 	RK_BP_SENDTO32,		/* socketcall(SYS_SENDTO, a) */
 	RK_BP_SENDMSG32,	/* socketcall(SYS_SENDMSG, a) */
 	RK_BP_SENDMMSG32,	/* socketcall(SYS_SENDMMSG, a) */
@@ -96,7 +97,7 @@ struct rk_bp_job {
 	int pidfd;		/* its process */
 	int s;			/* the socket we checked (ours, a duplicate) */
 	enum rk_bp_op op;
-	struct sockaddr_storage sa;	/* RK_BP_CONNECT: read once */
+	struct sockaddr_storage sa;	/* connect, bind: read once */
 	socklen_t salen;
 	uint32_t a[6];		/* socketcall(): its arguments, read once */
 };

