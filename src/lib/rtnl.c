@@ -60,18 +60,35 @@ static void add_attr(struct nlreq *r, int type, const void *data, size_t len)
 	r->h.nlmsg_len = NLMSG_ALIGN(r->h.nlmsg_len) + RTA_ALIGN(a->rta_len);
 }
 
-/* talk() - send @r and read its acknowledgement; returns 0 or -errno */
-static int talk(int fd, struct nlreq *r)
+/* route_of() - fill @out from the RTM_NEWROUTE message @h */
+static void route_of(const struct nlmsghdr *h, struct rk_route *out)
+{
+	const struct rtmsg *rt = NLMSG_DATA(h);
+	size_t l = RTM_PAYLOAD(h);
+
+	*out = (struct rk_route){ .type = rt->rtm_type };
+	for (const struct rtattr *a = RTM_RTA(rt); RTA_OK(a, l); a = RTA_NEXT(a, l)) {
+		if (a->rta_type == RTA_OIF)
+			memcpy(&out->oif, RTA_DATA(a), sizeof(int));
+		else if (a->rta_type == RTA_GATEWAY || a->rta_type == RTA_VIA)
+			out->via_gateway = true;
+	}
+}
+
+/* talk() - send @r and read the kernel's answer: its acknowledgement, or
+ * with @route (a RTM_GETROUTE) the route, into @route.  Returns 0 or
+ * -errno */
+static int talk(int fd, struct nlreq *r, struct rk_route *route)
 {
 	static uint32_t seq;
 	union {
-		char buf[512];
+		char buf[1024];
 		struct nlmsghdr align;
 	} u;
 	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
 	ssize_t n;
 
-	r->h.nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+	r->h.nlmsg_flags |= NLM_F_REQUEST | (route ? 0 : NLM_F_ACK);
 	r->h.nlmsg_seq = ++seq;
 	while (sendto(fd, r, r->h.nlmsg_len, 0, (struct sockaddr *)&kernel,
 		      sizeof(kernel)) < 0) {
@@ -87,8 +104,16 @@ static int talk(int fd, struct nlreq *r)
 		if (n < 0)
 			return -errno;
 		for (; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
-			if (h->nlmsg_seq == r->h.nlmsg_seq && h->nlmsg_type == NLMSG_ERROR)
+			if (h->nlmsg_seq != r->h.nlmsg_seq)
+				continue;	/* an answer to an earlier call */
+			if (h->nlmsg_type == NLMSG_ERROR &&
+			    h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct nlmsgerr)))
 				return ((struct nlmsgerr *)NLMSG_DATA(h))->error;
+			if (route && h->nlmsg_type == RTM_NEWROUTE &&
+			    h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct rtmsg))) {
+				route_of(h, route);
+				return 0;
+			}
 		}
 	}
 }
@@ -117,7 +142,7 @@ int rk_rtnl_local_route(int fd, bool add, int family, const void *dst,
 	if (src)
 		add_attr(&r, RTA_PREFSRC, src, alen);
 	add_attr(&r, RTA_OIF, &oif, sizeof(oif));
-	e = talk(fd, &r);
+	e = talk(fd, &r, NULL);
 	if (e == 0 || (add && e == -EEXIST) || (!add && e == -ESRCH))
 		return 0;
 	return rk_err_errno(err, -e, "%s %s local route in table %d",
@@ -144,7 +169,7 @@ int rk_rtnl_rule(int fd, int family, unsigned fwmark, int ipproto,
 		add_attr(&r, FRA_FWMARK, &m, sizeof(m));
 	if (ipproto)
 		add_attr(&r, FRA_IP_PROTO, &p, sizeof(p));
-	e = talk(fd, &r);
+	e = talk(fd, &r, NULL);
 	if (e == 0 || e == -EEXIST)
 		return 0;
 	return rk_err_errno(err, -e, "add %s rule for table %d",
@@ -154,59 +179,13 @@ int rk_rtnl_rule(int fd, int family, unsigned fwmark, int ipproto,
 int rk_rtnl_route_get(int fd, int family, const void *dst,
 		      struct rk_route *out)
 {
-	static uint32_t seq;
 	struct nlreq r = { 0 };
-	union {
-		char buf[1024];
-		struct nlmsghdr align;
-	} u;
-	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
 	size_t alen = family == AF_INET6 ? 16 : 4;
-	ssize_t n;
 
 	r.h.nlmsg_len = NLMSG_LENGTH(sizeof(struct rtmsg));
 	r.h.nlmsg_type = RTM_GETROUTE;
-	r.h.nlmsg_flags = NLM_F_REQUEST;
-	r.h.nlmsg_seq = ++seq;
 	r.u.rt = (struct rtmsg){ .rtm_family = (unsigned char)family,
 				 .rtm_dst_len = (unsigned char)(alen * 8) };
 	add_attr(&r, RTA_DST, dst, alen);
-	while (sendto(fd, &r, r.h.nlmsg_len, 0, (struct sockaddr *)&kernel,
-		      sizeof(kernel)) < 0) {
-		if (errno != EINTR)
-			return -errno;
-	}
-	for (;;) {
-		struct nlmsghdr *h = &u.align;
-
-		n = recv(fd, u.buf, sizeof(u.buf), 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		for (; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
-			struct rtmsg *rt = NLMSG_DATA(h);
-			struct rtattr *a;
-			size_t l;
-
-			if (h->nlmsg_seq != seq)
-				continue;	/* an answer to an earlier call */
-			if (h->nlmsg_type == NLMSG_ERROR &&
-			    h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct nlmsgerr)))
-				return ((struct nlmsgerr *)NLMSG_DATA(h))->error;
-			if (h->nlmsg_type != RTM_NEWROUTE ||
-			    h->nlmsg_len < NLMSG_LENGTH(sizeof(*rt)))
-				continue;
-			*out = (struct rk_route){ .type = rt->rtm_type };
-			l = RTM_PAYLOAD(h);
-			for (a = RTM_RTA(rt); RTA_OK(a, l); a = RTA_NEXT(a, l)) {
-				if (a->rta_type == RTA_OIF)
-					memcpy(&out->oif, RTA_DATA(a), sizeof(int));
-				else if (a->rta_type == RTA_GATEWAY ||
-					 a->rta_type == RTA_VIA)
-					out->via_gateway = true;
-			}
-			return 0;
-		}
-	}
+	return talk(fd, &r, out);
 }
