@@ -318,6 +318,49 @@ import socket
 l = socket.socket(socket.AF_UNIX); l.bind("\0rk-groups"); l.listen()
 c = socket.socket(socket.AF_UNIX); c.connect("\0rk-groups"); print("connected")' 2>>"$TMP/err")
 is "$out" connected "a user with an unmapped supplementary group: AF_UNIX connect done as the caller"
+# a delegate blocked in an AF_UNIX connect (full backlog) has the caller's
+# credentials: it must still not let the caller take its fds (the
+# seccomp listener among them); without --pidns the caller sees its pid
+cat >"$TMP/steal.py" <<'PY'
+import ctypes, os, socket, threading, time
+libc = ctypes.CDLL(None, use_errno=True)
+l = socket.socket(socket.AF_UNIX); l.bind("\0rk-full"); l.listen(0)
+fill = []
+for i in range(8):
+    c = socket.socket(socket.AF_UNIX); c.setblocking(False)
+    try:
+        c.connect("\0rk-full"); fill.append(c)
+    except BlockingIOError:
+        break
+threading.Thread(target=lambda: socket.socket(socket.AF_UNIX).connect("\0rk-full"), daemon=True).start()
+child = os.getppid()    # rootlesskit's child, the namespace's own
+def comm(p):
+    try:
+        return open("/proc/%d/comm" % p).read().strip()
+    except OSError:
+        return ""
+for i in range(100):   # the parent, and the delegate once it is there
+    delegates = [p for p in (int(x) for x in os.listdir("/proc") if x.isdigit())
+                 if comm(p) == "rootlesskit" and p != child]
+    if len(delegates) >= 2:
+        break
+    time.sleep(0.05)
+took = 0
+for p in delegates:
+    try:
+        pfd = os.pidfd_open(p)
+    except OSError:
+        continue
+    for fd in range(3, 256):
+        r = libc.syscall(438, pfd, fd, 0)
+        if r >= 0:
+            took += 1
+            os.close(r)
+print("processes", "many" if len(delegates) > 1 else len(delegates), "fds taken", took)
+PY
+out=$(exec setpriv --reuid="$uid" --regid="$gid" --init-groups env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/tmp \
+	"$RK" --net=slirp4netns --port-driver=builtin --state-dir="$TMP/run/sds$$" $S -- python3 "$TMP/steal.py" 2>>"$TMP/err")
+is "$out" "processes many fds taken 0" "the command cannot take an fd of rootlesskit's parent or of a delegate blocked for it"
 is "$(rk_in --bypass4netns -- python3 -c '
 import socket, sys, threading
 r = []
