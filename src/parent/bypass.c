@@ -108,7 +108,7 @@
 #define PEND_SWEEP	256	/* ... past which gone callers' are dropped */
 #define DLG_MAX		1024	/* delegates at once */
 #define DLG_PER_PROC	64	/* ... for one process */
-#define DLG_SECS	30	/* a delegate blocked longer is ended */
+#define DLG_MS		30000	/* a delegate blocked longer is ended */
 
 /* The 32-bit system call numbers the filter traps (strict only) */
 #define X32_BIT		0x40000000u
@@ -140,7 +140,7 @@ struct dlg {
 	struct rk_bypass *b;
 	pid_t pid;
 	pid_t caller;		/* the caller's process */
-	time_t start;		/* CLOCK_MONOTONIC seconds */
+	uint64_t start;		/* rk_now_ms() */
 	uint64_t id;
 	struct dlg *next;
 };
@@ -279,32 +279,6 @@ static bool fd_cloexec(pid_t pid, int tfd)
 		return false;
 	f = strstr(buf, "flags:");
 	return f && sscanf(f + 6, "%lo", &fl) == 1 && (fl & O_CLOEXEC);
-}
-
-/* readmem() - @len bytes at @addr of @pid; returns 0 or -1 */
-static int readmem(pid_t pid, uint64_t addr, void *buf, size_t len)
-{
-	struct iovec l = { .iov_base = buf, .iov_len = len };
-	/* an address in the caller's memory, not ours */
-	struct iovec r = { .iov_base = (void *)(uintptr_t)addr, // NOLINT(performance-no-int-to-ptr)
-			   .iov_len = len };
-
-	return process_vm_readv(pid, &l, 1, &r, 1, 0) == (ssize_t)len ? 0 : -1;
-}
-
-/* readaddr() - the address of a call, as the kernel reads it
- * (move_addr_to_kernel()); returns its length (0: none) or -errno */
-static int readaddr(pid_t pid, uint64_t addr, uint64_t len,
-		    struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if ((int64_t)len < 0 || len > sizeof(*ss))
-		return -EINVAL;
-	if (!len)
-		return 0;
-	if (!addr || readmem(pid, addr, ss, (size_t)len) < 0)
-		return -EFAULT;
-	return (int)len;
 }
 
 /* inet_sa() - @q's address as an IPv4 or IPv6 sockaddr of family
@@ -497,7 +471,7 @@ static void do_sendto(struct rk_bypass *b, const struct ask *q,
 	cleanup_free char *buf = malloc(len ? len : 1);
 	ssize_t n;
 
-	if (!buf || fl < 0 || (len && readmem((pid_t)rq->pid, a[1], buf, len) < 0) ||
+	if (!buf || fl < 0 || rk_bp_readmem((pid_t)rq->pid, a[1], buf, len) < 0 ||
 	    !id_valid(b, rq->id)) {
 		cont(b, rq->id);
 		return;
@@ -798,13 +772,12 @@ static bool dlg_room(struct rk_bypass *b, pid_t caller)
 {
 	int mine = 0;
 
-	struct timespec now;
+	uint64_t now = rk_now_ms();
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
 	for (struct dlg *d = b->dlg; d; d = d->next) {
-		/* gone, interrupted, or blocked for DLG_SECS: dlg_cb() reaps
+		/* gone, interrupted, or blocked for DLG_MS: dlg_cb() reaps
 		 * it and answers EAGAIN */
-		if (!id_valid(b, d->id) || now.tv_sec - d->start > DLG_SECS)
+		if (!id_valid(b, d->id) || now - d->start > DLG_MS)
 			kill(d->pid, SIGKILL);
 		else if (d->caller == caller)
 			mine++;
@@ -832,13 +805,7 @@ static void delegate(struct rk_bypass *b, const struct ask *q, enum rk_bp_op op)
 				 .sa = q->ss, .salen = (socklen_t)q->sslen };
 	memcpy(j->a, q->c.a, sizeof(j->a));
 	*d = (struct dlg){ .b = b, .id = q->rq->id, .caller = caller,
-			   .w = { .cb = dlg_cb } };
-	{
-		struct timespec now;
-
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		d->start = now.tv_sec;
-	}
+			   .start = rk_now_ms(), .w = { .cb = dlg_cb } };
 	d->w.fd = rk_bp_delegate(j, &d->pid);
 	free(j);
 	if (d->w.fd < 0 || rk_loop_add(b->loop, &d->w, EPOLLIN) < 0) {
@@ -856,27 +823,42 @@ static void delegate(struct rk_bypass *b, const struct ask *q, enum rk_bp_op op)
 	b->ndlg++;
 }
 
+/* strict_sock() - what strict_connect() and strict_bind() need of @q:
+ * its socket's family and type, and whether it is a host socket (SIOCGSKNS
+ * refused).  Returns 0, or -1 having answered (an unreadable address, not
+ * a socket) */
+static int strict_sock(struct rk_bypass *b, const struct ask *q, int *dom,
+		       int *type, bool *host)
+{
+	socklen_t l = sizeof(int);
+	ino_t ino;
+
+	if (q->sslen < 0) {
+		respond(b, q->rq->id, 0, q->sslen, false);
+		return -1;
+	}
+	if (getsockopt(q->s, SOL_SOCKET, SO_DOMAIN, dom, &l) < 0 ||
+	    getsockopt(q->s, SOL_SOCKET, SO_TYPE, type, &l) < 0) {
+		respond(b, q->rq->id, 0, -errno, false);
+		return -1;
+	}
+	*host = rk_bp_sock_ns(q->s, &ino) < 0 && errno == EPERM;
+	return 0;
+}
+
 /* strict_connect() - a connect() not bypassed, under
  * --disable-host-loopback: done by us on the socket checked, with the
  * address read once, never CONTINUE'd (bypass_delegate.c says why) */
 static void strict_connect(struct rk_bypass *b, const struct ask *q)
 {
 	int dom = 0, type = 0;
-	socklen_t l = sizeof(int);
-	ino_t ino;
+	bool host;
 
-	if (q->sslen < 0) {
-		respond(b, q->rq->id, 0, q->sslen, false);
+	if (strict_sock(b, q, &dom, &type, &host) < 0)
 		return;
-	}
-	if (getsockopt(q->s, SOL_SOCKET, SO_DOMAIN, &dom, &l) < 0 ||
-	    getsockopt(q->s, SOL_SOCKET, SO_TYPE, &type, &l) < 0) {
-		respond(b, q->rq->id, 0, -errno, false);
-		return;
-	}
-	if (rk_bp_sock_ns(q->s, &ino) < 0 && errno == EPERM) {
-		/* a host socket: a twin (answered from its state), or one
-		 * the user passed in (not connected by us) */
+	if (host) {
+		/* a twin (answered from its state), or a socket the user
+		 * passed in (not connected by us) */
 		if ((dom == AF_INET || dom == AF_INET6) && type == SOCK_STREAM)
 			from_state(b, q);
 		else
@@ -902,19 +884,12 @@ static bool guarded(const struct rk_bypass *b, const struct ask *q)
  * path is the caller's); a host socket is never bound by the program */
 static void strict_bind(struct rk_bypass *b, const struct ask *q)
 {
-	int dom = 0, port = 0;
-	socklen_t l = sizeof(int);
-	ino_t ino;
+	int dom = 0, type = 0, port = 0;
+	bool host;
 
-	if (q->sslen < 0) {
-		respond(b, q->rq->id, 0, q->sslen, false);
+	if (strict_sock(b, q, &dom, &type, &host) < 0)
 		return;
-	}
-	if (getsockopt(q->s, SOL_SOCKET, SO_DOMAIN, &dom, &l) < 0) {
-		respond(b, q->rq->id, 0, -errno, false);
-		return;
-	}
-	if (rk_bp_sock_ns(q->s, &ino) < 0 && errno == EPERM) {
+	if (host) {
 		respond(b, q->rq->id, 0, -EPERM, false);
 		return;
 	}
@@ -1053,7 +1028,7 @@ static int parse(struct ask *q)
 	for (int i = 0; i < 6; i++)
 		v[i] = c->compat ? (uint32_t)r[i] : r[i];
 	if (c->sc) {
-		if (readmem(q->tid, r[1], c->a,
+		if (rk_bp_readmem(q->tid, r[1], c->a,
 			    (size_t)at[c->op].nargs * sizeof(uint32_t)) < 0)
 			return -EFAULT;
 		for (int i = 0; i < 6; i++)
@@ -1136,7 +1111,7 @@ static void notif_cb(struct rk_watch *w, uint32_t events)
 	}
 	q.s = s;
 	if (q.c.addr || q.c.alen)
-		q.sslen = readaddr(q.tid, q.c.addr, q.c.alen, &q.ss);
+		q.sslen = rk_bp_readaddr(q.tid, q.c.addr, (int64_t)q.c.alen, &q.ss);
 	if (!id_valid(b, rq->id))
 		return;		/* the caller is gone: our reads may be another's */
 	if (q.c.compat)

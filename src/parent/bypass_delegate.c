@@ -99,10 +99,10 @@ struct cmsghdr32 {
 
 #define CMSG32_ALIGN(n)	(((n) + 3u) & ~3u)
 
-/* rd() - @len bytes of the caller's memory at @addr; returns 0 or -EFAULT */
-static int rd(pid_t tid, uint64_t addr, void *buf, size_t len)
+int rk_bp_readmem(pid_t tid, uint64_t addr, void *buf, size_t len)
 {
 	struct iovec l = { .iov_base = buf, .iov_len = len };
+	/* an address in the caller's memory, not ours */
 	struct iovec r = { .iov_base = (void *)(uintptr_t)addr, // NOLINT(performance-no-int-to-ptr)
 			   .iov_len = len };
 
@@ -111,15 +111,25 @@ static int rd(pid_t tid, uint64_t addr, void *buf, size_t len)
 	return process_vm_readv(tid, &l, 1, &r, 1, 0) == (ssize_t)len ? 0 : -EFAULT;
 }
 
-/* rd_name() - a sockaddr of @len at @addr; returns its length or -errno */
+int rk_bp_readaddr(pid_t tid, uint64_t addr, int64_t len,
+		   struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (len < 0 || (uint64_t)len > sizeof(*ss))
+		return -EINVAL;
+	if (!len)
+		return 0;
+	if (!addr || rk_bp_readmem(tid, addr, ss, (size_t)len) < 0)
+		return -EFAULT;
+	return (int)len;
+}
+
+/* rd_name() - the optional name of a message (NULL: none), read as
+ * rk_bp_readaddr() does; returns its length or -errno */
 static int rd_name(pid_t tid, uint64_t addr, int32_t len,
 		   struct sockaddr_storage *ss)
 {
-	if (!addr)
-		return 0;
-	if (len < 0 || (size_t)len > sizeof(*ss))
-		return -EINVAL;
-	return rd(tid, addr, ss, (size_t)len) < 0 ? -EFAULT : len;
+	return addr ? rk_bp_readaddr(tid, addr, len, ss) : 0;
 }
 
 /* rd_cmsgs() - convert @m32's control messages; SCM_RIGHTS fds are
@@ -139,7 +149,7 @@ static int rd_cmsgs(const struct rk_bp_job *j, const struct msghdr32 *m32,
 	o->ctrl = calloc(1, cap);
 	if (!c32 || !o->ctrl)
 		return -ENOMEM;
-	if (rd(j->tid, m32->control, c32, m32->controllen) < 0)
+	if (rk_bp_readmem(j->tid, m32->control, c32, m32->controllen) < 0)
 		return -EFAULT;
 	while (at + sizeof(struct cmsghdr32) <= m32->controllen) {
 		struct cmsghdr32 h;
@@ -185,7 +195,7 @@ int rk_bp_msg32_read(const struct rk_bp_job *j, uint64_t addr, struct rk_bp_msg 
 	int r;
 
 	memset(o, 0, sizeof(*o));
-	if (rd(j->tid, addr, &m32, sizeof(m32)) < 0)
+	if (rk_bp_readmem(j->tid, addr, &m32, sizeof(m32)) < 0)
 		return -EFAULT;
 	if (m32.iovlen > MMSG_MAX)
 		return -EMSGSIZE;
@@ -197,7 +207,7 @@ int rk_bp_msg32_read(const struct rk_bp_job *j, uint64_t addr, struct rk_bp_msg 
 	v = calloc(m32.iovlen + 1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	if (rd(j->tid, m32.iov, v, m32.iovlen * sizeof(*v)) < 0) {
+	if (rk_bp_readmem(j->tid, m32.iov, v, m32.iovlen * sizeof(*v)) < 0) {
 		free(v);
 		return -EFAULT;
 	}
@@ -210,7 +220,7 @@ int rk_bp_msg32_read(const struct rk_bp_job *j, uint64_t addr, struct rk_bp_msg 
 	for (size_t i = 0, at = 0; !r && i < m32.iovlen && at < total; i++) {
 		size_t n = v[i].len < total - at ? v[i].len : total - at;
 
-		r = rd(j->tid, v[i].base, o->data + at, n);
+		r = rk_bp_readmem(j->tid, v[i].base, o->data + at, n);
 		at += n;
 	}
 	free(v);
@@ -460,7 +470,7 @@ static long run(const struct rk_bp_job *j)
 		memset(&one, 0, sizeof(one));
 		n = j->a[2] < RK_BP_DATA_MAX ? j->a[2] : RK_BP_DATA_MAX;
 		one.data = malloc(n ? n : 1);
-		if (tl < 0 || !one.data || rd(j->tid, j->a[1], one.data, n) < 0)
+		if (tl < 0 || !one.data || rk_bp_readmem(j->tid, j->a[1], one.data, n) < 0)
 			r = tl < 0 ? tl : one.data ? -EFAULT : -ENOMEM;
 		if (!r)
 			r = ready(j);

@@ -80,6 +80,31 @@ int rk_bp_twin(int orig, int family, int type, int proto);
  */
 bool rk_bp_diag_has(int family, int proto, ino_t ino);
 
+/**
+ * rk_bp_readmem() - read a caller's memory (process_vm_readv())
+ * @tid:	the calling thread
+ * @addr:	where, in its address space
+ * @buf:	out
+ * @len:	how much (0: nothing to read)
+ *
+ * Return: 0, or -EFAULT unless all @len bytes were read
+ */
+int rk_bp_readmem(pid_t tid, uint64_t addr, void *buf, size_t len);
+
+/**
+ * rk_bp_readaddr() - a call's sockaddr, as the kernel reads it
+ * (move_addr_to_kernel())
+ * @tid:	the calling thread
+ * @addr:	where it is
+ * @len:	its length as the call gave it
+ * @ss:		out, zeroed first
+ *
+ * Return: its length (0: none), or -EINVAL (negative or too long) or
+ * -EFAULT (unreadable, or a NULL address with a length)
+ */
+int rk_bp_readaddr(pid_t tid, uint64_t addr, int64_t len,
+		   struct sockaddr_storage *ss);
+
 /* A call bypass_delegate.c does for a caller (--disable-host-loopback) */
 enum rk_bp_op {
 	RK_BP_CONNECT,		/* connect(s, sa, salen) */
